@@ -1,0 +1,11 @@
+import { type MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000Foundation } from './Migration20261122000000_foundation';
+
+/**
+ * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
+ * list works from compiled JavaScript, from TypeScript under jest, and in the Docker image.
+ * After `npx mikro-orm migration:create`, add the new class here; a test fails if you forget.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
+];

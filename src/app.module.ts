@@ -1,0 +1,41 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { type AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { QueueModule } from './queue/queue.module';
+import { RedisModule } from './redis/redis.module';
+import { ThrottlingModule } from './throttling/throttling.module';
+
+export interface AppModuleOptions {
+  /** Modules added beside the features (tests add probe controllers and job handlers). */
+  extraModules?: NonNullable<ModuleMetadata['imports']>;
+}
+
+@Module({})
+export class AppModule {
+  /** The whole application for one validated configuration; features plug in as modules here. */
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        MetricsModule,
+        RedisModule,
+        EventsModule,
+        DatabaseModule.forRoot(config),
+        QueueModule.forRoot(config),
+        ThrottlingModule,
+        HealthModule,
+        ...(options.extraModules ?? []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

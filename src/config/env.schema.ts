@@ -1,0 +1,179 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable Folio reads. Property names are the variable names so a
+ * validation message names the variable the operator has to fix.
+ * Defaults live here and nowhere else; `.env.example` and the README table mirror them.
+ */
+export class EnvSchema {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  DATABASE_URL?: string;
+
+  /** At least 2: migrations hold one connection for their lock while running on another. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** Server mode: apply pending migrations at start (under an advisory lock) instead of refusing to start. */
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATE_ON_START = false;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL?: string;
+
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,31}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1-32 characters of a-z, 0-9, _ or -',
+  })
+  REDIS_KEY_PREFIX = 'folio';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  OPENAI_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  OPENAI_BASE_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @Transform(toBool)
+  @IsBoolean()
+  LOG_REQUESTS = true;
+
+  /** Comma-separated list of allowed CORS origins; empty means no cross-origin access. */
+  @IsString()
+  @Matches(/^(\s*https?:\/\/[^\s,/]+\s*)(,\s*https?:\/\/[^\s,/]+\s*)*$|^\s*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com',
+  })
+  CORS_ORIGINS = '';
+
+  @IsString()
+  @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must be a size such as 1mb, 512kb or 100000' })
+  BODY_LIMIT = '1mb';
+
+  /** Which proxies may set X-Forwarded-For: empty/false, a hop count, or addresses/subnets. */
+  @IsString()
+  @Matches(/^(|false|\d{1,2}|[0-9a-f.:/,\s]+|loopback|linklocal|uniquelocal)(,\s*(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/i, {
+    message:
+      'TRUST_PROXY must be empty, "false", a hop count, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, ...); "true" is refused because it lets any client forge its IP',
+  })
+  TRUST_PROXY = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** Time between readiness turning 503 and the listener closing, so load balancers notice. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(120_000)
+  SHUTDOWN_DRAIN_MS = 0;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters when set' })
+  @MaxLength(256)
+  METRICS_TOKEN?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  HEALTH_HEAP_LIMIT_MB = 1536;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_TTL_SECONDS = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAX = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  JOB_CONCURRENCY = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  JOB_ATTEMPTS = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  JOB_BACKOFF_MS = 2000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  JOB_RETENTION_DAYS = 7;
+
+  /** Periodic maintenance jobs (purges); turn off only for tests or one-off tools. */
+  @Transform(toBool)
+  @IsBoolean()
+  JOB_SCHEDULE = true;
+}

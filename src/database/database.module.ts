@@ -1,0 +1,72 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { type AppConfig } from '../config/app-config';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { MigrationsService } from './migrations.service';
+import { buildOrmOptions } from './orm-options';
+
+export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
+
+/**
+ * Stops the embedded Postgres after MikroORM has closed its pool: this module is imported by
+ * MikroORM's, so Nest runs its shutdown hook later.
+ */
+@Injectable()
+class EmbeddedPostgresLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.embedded?.stop();
+  }
+}
+
+@Module({})
+class EmbeddedPostgresModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: EmbeddedPostgresModule,
+      providers: [
+        {
+          provide: EMBEDDED_POSTGRES,
+          useFactory: async (): Promise<EmbeddedPostgres | null> => {
+            if (config.database.url) return null;
+            const started = Date.now();
+            const embedded = await EmbeddedPostgres.start({
+              dataDir: config.dataDir,
+              maxConnections: config.database.poolSize,
+            });
+            new Logger('Database').log(`embedded Postgres ready in ${Date.now() - started} ms`);
+            return embedded;
+          },
+        },
+        EmbeddedPostgresLifecycle,
+      ],
+      exports: [EMBEDDED_POSTGRES],
+    };
+  }
+}
+
+/** MikroORM on PostgreSQL: a real server (DATABASE_URL) or the embedded one. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        MikroOrmModule.forRootAsync({
+          imports: [EmbeddedPostgresModule.forRoot(config)],
+          inject: [EMBEDDED_POSTGRES],
+          driver: PostgreSqlDriver,
+          useFactory: (embedded: EmbeddedPostgres | null) =>
+            buildOrmOptions({
+              clientUrl: config.database.url,
+              embedded: embedded?.connection,
+              poolSize: config.database.poolSize,
+            }),
+        }),
+      ],
+      providers: [MigrationsService],
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { STATUS_CODES } from 'node:http';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { DriverException, NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Request, Response } from 'express';
+import { type ErrorBodyDto, type ErrorDetailDto } from './error-body';
+import { DetailedHttpException } from './detailed-http.exception';
+
+interface Mapped {
+  status: number;
+  message: string;
+  details?: ErrorDetailDto[];
+}
+
+/**
+ * Produces the one error shape for every failure that reaches Nest: HTTP exceptions, validation
+ * errors, body-parser errors (which Nest maps to HTTP exceptions), unknown routes, and anything
+ * unexpected — the latter as a bare 500 whose details go to the log only, never to the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const { status, message, details } = this.map(exception);
+
+    if (status >= 500) {
+      this.logger.error(
+        { err: exception, requestId: req.id, method: req.method, path: req.path, status },
+        'request failed',
+      );
+    }
+    if (res.headersSent) {
+      // A streaming response (SSE) already started: the status line is gone, just end it.
+      res.end();
+      return;
+    }
+    const body: ErrorBodyDto = {
+      statusCode: status,
+      error: STATUS_CODES[status] ?? 'Error',
+      message,
+      ...(details && details.length > 0 ? { details } : {}),
+      requestId: String(req.id ?? ''),
+    };
+    res.status(status).json(body);
+  }
+
+  private map(exception: unknown): Mapped {
+    if (exception instanceof DetailedHttpException) {
+      return { status: exception.getStatus(), message: exception.message, details: exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      let message: string;
+      if (typeof response === 'string') message = response;
+      else {
+        const m = (response as { message?: unknown }).message;
+        message = Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : exception.message;
+      }
+      // Never reflect internals of a server fault someone wrapped in an HttpException by mistake.
+      if (status >= 500 && status !== 502 && status !== 503 && status !== 504) message = 'Internal server error';
+      return { status, message };
+    }
+    if (exception instanceof NotFoundError) {
+      return { status: HttpStatus.NOT_FOUND, message: 'Not found' };
+    }
+    if (exception instanceof UniqueConstraintViolationException) {
+      return { status: HttpStatus.CONFLICT, message: 'A record with the same unique value already exists' };
+    }
+    if (exception instanceof DriverException && isConnectionFailure(exception)) {
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The database is unavailable; try again shortly' };
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+  }
+}
+
+function isConnectionFailure(error: DriverException): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08000', '08003', '08006'].includes(code);
+}

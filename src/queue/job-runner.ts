@@ -1,0 +1,138 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { MikroORM, RequestContext } from '@mikro-orm/core';
+import { PinoLogger } from 'nestjs-pino';
+import { type AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { EventBus, type Unsubscribe } from '../events/event-bus';
+import { MetricsService } from '../metrics/metrics.service';
+import { JobRegistry } from './job-registry';
+import { JobCancelledError, type JobContext, PermanentJobError } from './job.types';
+import { JobsRepository } from './jobs.repository';
+
+export type AttemptOutcome =
+  | { kind: 'completed' }
+  | { kind: 'retry'; delayMs: number; error: string }
+  | { kind: 'failed'; error: string; permanent: boolean }
+  | { kind: 'cancelled' }
+  /** Nothing to run: finished, cancelled or unknown job. */
+  | { kind: 'skipped' };
+
+export const JOB_CANCELLED_TOPIC = 'jobs.cancelled';
+export const JOB_PROGRESS_TOPIC = 'jobs.progress';
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * Runs one attempt of a job, identically under Bull and under the in-process runner: claims the
+ * job record, calls its handler in a fresh ORM context and logging context, and records the
+ * outcome. The transports only decide *when* attempts happen.
+ */
+@Injectable()
+export class JobRunner implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JobRunner.name);
+  private readonly running = new Map<string, AbortController>();
+  private unsubscribe?: Unsubscribe;
+
+  constructor(
+    private readonly repository: JobsRepository,
+    private readonly registry: JobRegistry,
+    private readonly metrics: MetricsService,
+    private readonly events: EventBus,
+    private readonly orm: MikroORM,
+    private readonly pino: PinoLogger,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.subscribe<{ jobId: string }>(JOB_CANCELLED_TOPIC, ({ jobId }) => {
+      this.running.get(jobId)?.abort(new JobCancelledError());
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  backoffDelay(attempt: number): number {
+    return this.config.jobs.backoffMs * 2 ** Math.max(0, attempt - 1);
+  }
+
+  async execute(jobId: string, attempt: number): Promise<AttemptOutcome> {
+    const job = await this.repository.claim(jobId, attempt);
+    if (!job) return { kind: 'skipped' };
+    const handler = this.registry.get(job.name);
+    const labels = { queue: job.queue, name: job.name };
+    const stopTimer = this.metrics.jobDuration.startTimer(labels);
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+
+    const outcome = await this.pino.runInContext(
+      async (): Promise<AttemptOutcome> => {
+        this.logger.log(`job started (attempt ${attempt}/${job.maxAttempts})`);
+        try {
+          if (!handler) throw new PermanentJobError(`no handler is registered for job "${job.name}"`);
+          const context: JobContext = {
+            jobId,
+            attempt,
+            maxAttempts: job.maxAttempts,
+            signal: controller.signal,
+            progress: async (percent, detail) => {
+              const clamped = Math.max(0, Math.min(100, Math.round(percent)));
+              const stillActive = await this.repository.setProgress(jobId, clamped, detail);
+              if (!stillActive) {
+                controller.abort(new JobCancelledError());
+                throw new JobCancelledError();
+              }
+              await this.events.publish(JOB_PROGRESS_TOPIC, { jobId, progress: clamped, detail });
+            },
+          };
+          const result = await RequestContext.create(this.orm.em, () => handler.handle(job.payload as never, context));
+          if (controller.signal.aborted) return { kind: 'cancelled' };
+          await this.repository.complete(jobId, result ?? null);
+          this.logger.log('job completed');
+          return { kind: 'completed' };
+        } catch (error) {
+          return this.onError(jobId, attempt, job.maxAttempts, controller, error);
+        }
+      },
+      { bindings: { jobId, queue: job.queue, job: job.name, attempt } },
+    );
+
+    this.running.delete(jobId);
+    const metricOutcome = outcome.kind === 'skipped' ? 'cancelled' : outcome.kind;
+    this.metrics.jobsTotal.inc({ ...labels, outcome: metricOutcome });
+    stopTimer({ outcome: metricOutcome });
+    if (outcome.kind !== 'skipped') {
+      await this.events.publish(JOB_PROGRESS_TOPIC, { jobId, state: outcome.kind }).catch(() => undefined);
+    }
+    return outcome;
+  }
+
+  private async onError(
+    jobId: string,
+    attempt: number,
+    maxAttempts: number,
+    controller: AbortController,
+    error: unknown,
+  ): Promise<AttemptOutcome> {
+    if (controller.signal.aborted || error instanceof JobCancelledError) {
+      this.logger.log('job cancelled');
+      return { kind: 'cancelled' };
+    }
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+    const permanent = error instanceof PermanentJobError;
+    if (permanent || attempt >= maxAttempts) {
+      this.logger.error({ err: error }, `job failed: ${message}`);
+      await this.repository.fail(jobId, message);
+      return { kind: 'failed', error: message, permanent };
+    }
+    const delayMs = this.backoffDelay(attempt);
+    this.logger.warn({ err: error }, `job attempt failed, retrying in ${delayMs} ms: ${message}`);
+    await this.repository.scheduleRetry(jobId, message, new Date(Date.now() + delayMs));
+    return { kind: 'retry', delayMs, error: message };
+  }
+}

@@ -1,0 +1,69 @@
+import { type Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, Property } from '@mikro-orm/decorators/legacy';
+import { BaseEntity } from '../database/base.entity';
+
+export enum JobState {
+  Queued = 'queued',
+  Active = 'active',
+  /** Failed an attempt; waiting for its backoff before the next one. */
+  Retrying = 'retrying',
+  Completed = 'completed',
+  Failed = 'failed',
+  Cancelled = 'cancelled',
+}
+
+export const UNFINISHED_JOB_STATES = [JobState.Queued, JobState.Active, JobState.Retrying] as const;
+export const FINISHED_JOB_STATES = [JobState.Completed, JobState.Failed, JobState.Cancelled] as const;
+
+/** The durable record of a background job: what clients read, whichever runner executes it. */
+@Entity({ tableName: 'jobs' })
+@Index({ name: 'jobs_unfinished_idx', properties: ['queue', 'runAt'], expression: `create index "jobs_unfinished_idx" on "jobs" ("queue", "run_at") where "state" in ('queued', 'active', 'retrying')` })
+@Index({ name: 'jobs_finished_at_idx', properties: ['finishedAt'] })
+export class JobEntity extends BaseEntity {
+  @Property({ type: 'text' })
+  queue!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  /** Caller-chosen deduplication key; the id is derived from queue, name and key. */
+  @Property({ type: 'text' })
+  key!: string;
+
+  @Property({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  @Enum({ items: () => JobState })
+  state: JobState & Opt = JobState.Queued;
+
+  /** 0–100. */
+  @Property({ type: 'smallint' })
+  @Check({ name: 'jobs_progress_check', expression: 'progress between 0 and 100' })
+  progress: number & Opt = 0;
+
+  /** Free-form progress detail, e.g. `{ stage: 'embedding', done: 40, total: 120 }`. */
+  @Property({ type: 'json', nullable: true })
+  detail?: Record<string, unknown> | null;
+
+  @Property({ type: 'json', nullable: true })
+  result?: Record<string, unknown> | null;
+
+  @Property({ type: 'smallint' })
+  attempts: number & Opt = 0;
+
+  @Property({ type: 'smallint' })
+  maxAttempts!: number;
+
+  @Property({ type: 'text', nullable: true })
+  error?: string | null;
+
+  /** Earliest time the next attempt may start (backoff); used by the in-process runner. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  runAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  startedAt?: Date | null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  finishedAt?: Date | null;
+}

@@ -1,0 +1,52 @@
+/** Queues: one per kind of work, so a flood of one kind cannot starve another. */
+export enum QueueName {
+  Maintenance = 'maintenance',
+}
+
+/** Every job Folio runs. Feature issues add their own names here. */
+export enum JobName {
+  PurgeFinishedJobs = 'maintenance.purge-finished-jobs',
+}
+
+/**
+ * Payload type of each job. An interface (not a type) so tests can add their own jobs by
+ * declaration merging.
+ */
+export interface JobPayloads {
+  [JobName.PurgeFinishedJobs]: { olderThanDays: number };
+}
+
+export type JobNameOf = keyof JobPayloads & string;
+export type JobPayloadOf<N extends JobNameOf> = JobPayloads[N];
+
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  readonly jobId: string;
+  /** 1-based number of this attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Aborted when the job is cancelled or the process shuts down; long work should watch it. */
+  readonly signal: AbortSignal;
+  /**
+   * Records progress (0–100) and optional detail. Throws {@link JobCancelledError} if the job was
+   * cancelled meanwhile, so a handler that reports progress stops promptly.
+   */
+  progress(percent: number, detail?: Record<string, unknown>): Promise<void>;
+}
+
+export type JobHandlerFn<N extends JobNameOf = JobNameOf> = (
+  payload: JobPayloadOf<N>,
+  context: JobContext,
+) => Promise<Record<string, unknown> | void>;
+
+/** Throw from a handler when retrying cannot help (bad input, missing record): no more attempts. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+export class JobCancelledError extends Error {
+  override name = 'JobCancelledError';
+  constructor() {
+    super('job was cancelled');
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { FINISHED_JOB_STATES, JobEntity, JobState, UNFINISHED_JOB_STATES } from './job.entity';
+
+export interface NewJob {
+  id: string;
+  queue: string;
+  name: string;
+  key: string;
+  payload: Record<string, unknown>;
+  maxAttempts: number;
+  runAt: Date;
+}
+
+/**
+ * Every query on `jobs`. State changes are single conditional UPDATEs, so two runners (or a
+ * runner and a cancel) racing on one job cannot both win.
+ */
+@Injectable()
+export class JobsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Inserts unless a job with this id exists; returns whether it was new, and the row. */
+  async insertIfAbsent(job: NewJob): Promise<{ created: boolean; job: JobEntity }> {
+    const em = this.em.fork();
+    const inserted = await sql<{ id: string }>`
+      insert into jobs (id, queue, name, key, payload, max_attempts, run_at)
+      values (${job.id}, ${job.queue}, ${job.name}, ${job.key}, ${JSON.stringify(job.payload)}::jsonb, ${job.maxAttempts}, ${job.runAt})
+      on conflict (id) do nothing returning id`.execute(em.getKysely());
+    const row = await em.findOneOrFail(JobEntity, job.id);
+    return { created: inserted.rows.length === 1, job: row };
+  }
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.em.fork().findOne(JobEntity, id);
+  }
+
+  /** Jobs the in-process runner must (re)schedule at start: everything not finished. */
+  findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
+    return this.em.fork().find(
+      JobEntity,
+      { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] } },
+      { orderBy: { runAt: 'asc' } },
+    );
+  }
+
+  /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
+  findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
+    return this.em.fork().find(
+      JobEntity,
+      { queue: { $in: [...queues] }, state: { $in: [JobState.Queued, JobState.Retrying] }, runAt: { $lt: before } },
+      { orderBy: { runAt: 'asc' }, limit: 1000 },
+    );
+  }
+
+  /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */
+  async claim(id: string, attempt: number): Promise<JobEntity | null> {
+    const em = this.em.fork();
+    const { rows } = await sql<{ id: string }>`
+      update jobs set state = 'active', attempts = ${attempt}, started_at = coalesce(started_at, now()), updated_at = now()
+      where id = ${id} and state in ('queued', 'retrying', 'active') returning id`.execute(em.getKysely());
+    return rows.length === 1 ? em.findOne(JobEntity, id) : null;
+  }
+
+  /** Returns false when the job is no longer active (cancelled meanwhile). */
+  async setProgress(id: string, progress: number, detail: Record<string, unknown> | undefined): Promise<boolean> {
+    const detailJson = detail === undefined ? null : JSON.stringify(detail);
+    const { rows } = await sql<{ id: string }>`
+      update jobs set progress = ${progress}, detail = coalesce(${detailJson}::jsonb, detail), updated_at = now()
+      where id = ${id} and state = 'active' returning id`.execute(this.db());
+    return rows.length === 1;
+  }
+
+  async complete(id: string, result: Record<string, unknown> | null): Promise<void> {
+    const resultJson = result === null ? null : JSON.stringify(result);
+    await sql`
+      update jobs set state = 'completed', progress = 100, result = ${resultJson}::jsonb, error = null,
+      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.db());
+  }
+
+  async scheduleRetry(id: string, error: string, runAt: Date): Promise<void> {
+    await sql`
+      update jobs set state = 'retrying', error = ${error}, run_at = ${runAt}, updated_at = now()
+      where id = ${id} and state = 'active'`.execute(this.db());
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await sql`
+      update jobs set state = 'failed', error = ${error}, finished_at = now(), updated_at = now()
+      where id = ${id} and state = 'active'`.execute(this.db());
+  }
+
+  /** Cancels an unfinished job; false if it had already finished. */
+  async cancel(id: string): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      update jobs set state = 'cancelled', finished_at = now(), updated_at = now()
+      where id = ${id} and state in ('queued', 'active', 'retrying') returning id`.execute(this.db());
+    return rows.length === 1;
+  }
+
+  /** Kysely on a fresh fork: these statements never join a caller's unit of work. */
+  private db() {
+    return this.em.fork().getKysely();
+  }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    return this.em.fork().nativeDelete(JobEntity, {
+      state: { $in: [...FINISHED_JOB_STATES] },
+      finishedAt: { $lt: before },
+    });
+  }
+}
