@@ -28,7 +28,7 @@ export class Migration20261122000000Foundation extends Migration {
     this.addSql(
       `create index "jobs_unfinished_idx" on "jobs" ("queue", "run_at") where "state" in ('queued', 'active', 'retrying');`,
     );
-    this.addSql(`alter table "jobs" add constraint "jobs_progress_check" check (progress between 0 and 100);`);
+    this.addSql(`alter table "jobs" add constraint "jobs_progress_check" check (progress >= 0 AND progress <= 100);`);
     this.addSql(
       `alter table "jobs" add constraint "jobs_state_check" check ("state" in ('queued', 'active', 'retrying', 'completed', 'failed', 'cancelled'));`,
     );

@@ -76,7 +76,7 @@ function parseTrustProxy(raw: string): false | number | string[] {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // `whitelist` drops every variable the schema does not declare (PATH, HOME, ...).
   const env = plainToInstance(EnvSchema, { ...source }, { exposeDefaultValues: true });
-  const problems = flatten(validateSync(env, { whitelist: true, forbidUnknownValues: true }));
+  const problems = flatten(validateSync(env, { whitelist: true, forbidUnknownValues: true, stopAtFirstError: true }));
 
   if (env.NODE_ENV === 'production') {
     for (const name of SECRET_VARIABLES) {

@@ -70,8 +70,15 @@ export class EmbeddedPostgres {
     return { host: this.socketDir, port: SOCKET_PORT, user: 'postgres', dbName: 'postgres' };
   }
 
-  /** Stops serving and closes PGlite, which flushes everything to the data directory. */
-  async stop(): Promise<void> {
+  private stopping?: Promise<void>;
+
+  /** Stops serving and closes PGlite, which flushes everything to the data directory. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     try {
       const stopped = nextMessage(this.worker, 30_000).catch(() => undefined);
       this.worker.postMessage({ type: 'stop' });

@@ -32,6 +32,7 @@ export function buildOrmOptions(connection: OrmConnection): Options {
       pathTs: 'migrations',
       tableName: 'mikro_orm_migrations',
       transactional: true,
+      silent: true,
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',

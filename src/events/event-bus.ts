@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { closeRedis } from '../redis/redis.module';
 
 export type Unsubscribe = () => void;
 
@@ -76,6 +77,6 @@ export class RedisEventBus extends EventBus {
 
   async close(): Promise<void> {
     this.local.removeAllListeners();
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+    await closeRedis(this.subscriber);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { sleep } from '../common/async';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
@@ -46,5 +47,3 @@ export class ShutdownService implements BeforeApplicationShutdown {
     });
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

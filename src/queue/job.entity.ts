@@ -38,7 +38,7 @@ export class JobEntity extends BaseEntity {
 
   /** 0–100. */
   @Property({ type: 'smallint' })
-  @Check({ name: 'jobs_progress_check', expression: 'progress between 0 and 100' })
+  @Check({ name: 'jobs_progress_check', expression: 'progress >= 0 AND progress <= 100' })
   progress: number & Opt = 0;
 
   /** Free-form progress detail, e.g. `{ stage: 'embedding', done: 40, total: 120 }`. */

@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { settleWithin } from '../common/async';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
@@ -29,13 +30,18 @@ export function createRedis(url: string, name: string): Redis {
   return client;
 }
 
+/** QUIT when connected (bounded), otherwise just drop the connection: never wait for a reconnect. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready' && (await settleWithin(client.quit(), 1000))) return;
+  client.disconnect();
+}
+
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.redis) return;
-    await this.redis.quit().catch(() => this.redis?.disconnect());
+    if (this.redis) await closeRedis(this.redis);
   }
 }
 

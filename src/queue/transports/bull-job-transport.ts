@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { settleWithin } from '../../common/async';
 import { type AppConfig } from '../../config/app-config';
 import { type JobRunner } from '../job-runner';
 import { type JobsRepository } from '../jobs.repository';
@@ -63,15 +64,13 @@ export class BullJobTransport extends JobTransport {
     await Promise.all(
       this.started.map(async (name) => {
         const queue = this.queues(name);
-        // Stop fetching new jobs here; other instances keep serving the queue.
-        await queue.pause(true, true).catch(() => undefined);
-        let timer: NodeJS.Timeout | undefined;
-        const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-        await Promise.race([queue.whenCurrentJobsFinished(), waited]).catch(() => undefined);
-        clearTimeout(timer);
+        // Stop fetching new jobs here; other instances keep serving the queue. Every step is
+        // bounded: with Redis unreachable, Bull's calls would otherwise wait for a reconnect.
+        await settleWithin(queue.pause(true, true), 1000);
+        await settleWithin(queue.whenCurrentJobsFinished(), timeoutMs);
         // Past the timeout a job still running is abandoned: Bull marks it stalled and another
         // instance re-runs it. Closing without waiting keeps shutdown bounded.
-        await queue.close(true).catch(() => undefined);
+        await settleWithin(queue.close(true), 2000);
       }),
     );
   }

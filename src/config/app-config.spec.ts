@@ -1,0 +1,83 @@
+import { ConfigError, describeMode, loadConfig } from './app-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe(loadConfig.name, () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut.http.port).toBe(3000);
+    expect(sut.http.host).toBe('0.0.0.0');
+    expect(sut.database.url).toBeUndefined();
+    expect(sut.redis.url).toBeUndefined();
+    expect(sut.dataDir).toMatch(/\/data$/);
+    expect(sut.http.bodyLimit).toBe('1mb');
+    expect(sut.http.corsOrigins).toEqual([]);
+    expect(sut.http.trustProxy).toBe(false);
+    expect(sut.jobs).toEqual(expect.objectContaining({ concurrency: 2, attempts: 3 }));
+  });
+
+  it('types values: numbers, booleans, lists', () => {
+    const sut = loadConfig({
+      PORT: '8080',
+      LOG_REQUESTS: 'false',
+      CORS_ORIGINS: 'https://a.example, https://b.example:8443',
+      TRUST_PROXY: '1',
+      DATABASE_URL: 'postgresql://folio:pw@db:5432/folio',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(sut.http.port).toBe(8080);
+    expect(sut.log.requests).toBe(false);
+    expect(sut.http.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(sut.http.trustProxy).toBe(1);
+    expect(sut.database.url).toBe('postgresql://folio:pw@db:5432/folio');
+    expect(describeMode(sut)).not.toMatch(/single-instance/);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => loadConfig({ PATH: '/usr/bin', SOMETHING_ELSE: 'x' })).not.toThrow();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/folio'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT', 'a lot'],
+    ['CORS_ORIGINS', '*'],
+    ['DATABASE_POOL_SIZE', '1'],
+    ['JOB_CONCURRENCY', '0'],
+    ['METRICS_TOKEN', 'short'],
+    ['NODE_ENV', 'staging'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}\\b`));
+  });
+
+  it('refuses TRUST_PROXY=true, which would let any client forge its IP', () => {
+    expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/TRUST_PROXY.*forge/);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', REDIS_URL: 'z' })).toHaveLength(3);
+  });
+
+  it('refuses placeholder secrets from .env.example in production only', () => {
+    const env = { METRICS_TOKEN: 'change-me-to-a-long-random-token' };
+    expect(() => loadConfig(env)).not.toThrow();
+    expect(problemsOf({ ...env, NODE_ENV: 'production' })[0]).toMatch(/^METRICS_TOKEN .*placeholder/);
+  });
+
+  it('describes zero-setup mode as single-instance only', () => {
+    expect(describeMode(loadConfig({}))).toMatch(/embedded Postgres.*in-process.*single-instance only/);
+  });
+});
