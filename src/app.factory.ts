@@ -52,7 +52,7 @@ export async function createApp(
   setupOpenApi(app);
 
   await app.init();
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer();
   // Outlive a load balancer's idle timeout (often 60 s) so it never reuses a socket we closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

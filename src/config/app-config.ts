@@ -58,9 +58,7 @@ const PLACEHOLDER = /^change-?me/i;
 
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((msg) =>
-      msg.startsWith(e.property) ? msg : `${e.property}: ${msg}`,
-    ),
+    ...Object.values(e.constraints ?? {}).map((msg) => (msg.startsWith(e.property) ? msg : `${e.property}: ${msg}`)),
     ...flatten(e.children ?? []),
   ]);
 }
@@ -69,7 +67,10 @@ function parseTrustProxy(raw: string): false | number | string[] {
   const value = raw.trim().toLowerCase();
   if (value === '' || value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Reads, validates and types the environment once. Throws {@link ConfigError} naming each bad variable. */
@@ -94,7 +95,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       host: env.HOST,
       port: env.PORT,
       bodyLimit: env.BODY_LIMIT.toLowerCase(),
-      corsOrigins: env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      corsOrigins: env.CORS_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,

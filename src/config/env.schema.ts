@@ -107,10 +107,13 @@ export class EnvSchema {
 
   /** Which proxies may set X-Forwarded-For: empty/false, a hop count, or addresses/subnets. */
   @IsString()
-  @Matches(/^(|false|\d{1,2}|[0-9a-f.:/,\s]+|loopback|linklocal|uniquelocal)(,\s*(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/i, {
-    message:
-      'TRUST_PROXY must be empty, "false", a hop count, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, ...); "true" is refused because it lets any client forge its IP',
-  })
+  @Matches(
+    /^(|false|\d{1,2}|[0-9a-f.:/,\s]+|loopback|linklocal|uniquelocal)(,\s*(loopback|linklocal|uniquelocal|[0-9a-f.:/]+))*$/i,
+    {
+      message:
+        'TRUST_PROXY must be empty, "false", a hop count, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, ...); "true" is refused because it lets any client forge its IP',
+    },
+  )
   TRUST_PROXY = '';
 
   @Type(() => Number)

@@ -50,7 +50,8 @@ export async function migrate(orm: MikroORM, logger: Pick<Logger, 'log'>): Promi
       await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(db);
       try {
         const applied = await orm.migrator.up();
-        if (applied.length > 0) logger.log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+        if (applied.length > 0)
+          logger.log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
         return applied.map((m) => m.name);
       } finally {
         await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(db);

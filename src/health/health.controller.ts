@@ -14,12 +14,14 @@ import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { DetailedHttpException } from '../http/detailed-http.exception';
 import { ErrorBodyDto } from '../http/error-body';
+import { Public } from '../http/public.decorator';
 import { JobTransport } from '../queue/transports/job-transport';
 import { REDIS } from '../redis/redis.module';
 import { ShutdownService } from './shutdown.service';
 
 const CHECK_TIMEOUT_MS = 1500;
 
+@Public()
 @SkipThrottle()
 @ApiTags('health')
 @Controller('health')
@@ -55,14 +57,18 @@ export class HealthController {
     try {
       return await this.health.check([
         () =>
-          this.indicators
-            .check('shutdown')
-            .attempt(() => {
-              if (this.shutdown.isShuttingDown) throw new Error('shutting down');
-            }),
+          this.indicators.check('shutdown').attempt(() => {
+            if (this.shutdown.isShuttingDown) throw new Error('shutting down');
+          }),
         () => this.db.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),
         ...(redis
-          ? [() => this.indicators.check('redis').attempt(async () => void (await redis.ping())).withTimeout(CHECK_TIMEOUT_MS)]
+          ? [
+              () =>
+                this.indicators
+                  .check('redis')
+                  .attempt(async () => void (await redis.ping()))
+                  .withTimeout(CHECK_TIMEOUT_MS),
+            ]
           : []),
         () =>
           this.indicators

@@ -35,7 +35,9 @@ export class ShutdownService implements BeforeApplicationShutdown {
   private closeServer(server: Server): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.logger.warn(`requests still running after ${this.config.http.shutdownTimeoutMs} ms; closing their connections`);
+        this.logger.warn(
+          `requests still running after ${this.config.http.shutdownTimeoutMs} ms; closing their connections`,
+        );
         server.closeAllConnections();
       }, this.config.http.shutdownTimeoutMs);
       server.close(() => {

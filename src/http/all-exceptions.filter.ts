@@ -1,12 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DriverException, NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Request, Response } from 'express';
 import { type ErrorBodyDto, type ErrorDetailDto } from './error-body';
@@ -49,7 +42,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       error: STATUS_CODES[status] ?? 'Error',
       message,
       ...(details && details.length > 0 ? { details } : {}),
-      requestId: String(req.id ?? ''),
+      requestId: typeof req.id === 'string' ? req.id : '',
     };
     res.status(status).json(body);
   }
@@ -86,5 +79,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
 function isConnectionFailure(error: DriverException): boolean {
   const code = (error as { code?: string }).code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08000', '08003', '08006'].includes(code);
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08000', '08003', '08006'].includes(
+    code,
+  );
 }

@@ -29,7 +29,10 @@ const QUIET_PATHS = ['/health/', '/metrics'];
             err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           serializers: {
             // Path only: query strings may carry secrets and are not worth their bytes.
-            req: (req: { method?: string; url?: string }) => ({ method: req.method, path: (req.url ?? '').split('?')[0] }),
+            req: (req: { method?: string; url?: string }) => ({
+              method: req.method,
+              path: (req.url ?? '').split('?')[0],
+            }),
             res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
           },
         },

@@ -22,7 +22,7 @@ export class JobScheduler {
   constructor(private readonly jobsService: JobsService) {}
 
   every<N extends JobNameOf>(name: N, everyMs: number, payload: () => JobPayloadOf<N>): void {
-    this.jobs.push({ name, everyMs, payload } as PeriodicJob);
+    this.jobs.push({ name, everyMs, payload });
   }
 
   start(): void {

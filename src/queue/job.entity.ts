@@ -17,7 +17,11 @@ export const FINISHED_JOB_STATES = [JobState.Completed, JobState.Failed, JobStat
 
 /** The durable record of a background job: what clients read, whichever runner executes it. */
 @Entity({ tableName: 'jobs' })
-@Index({ name: 'jobs_unfinished_idx', properties: ['queue', 'runAt'], expression: `create index "jobs_unfinished_idx" on "jobs" ("queue", "run_at") where "state" in ('queued', 'active', 'retrying')` })
+@Index({
+  name: 'jobs_unfinished_idx',
+  properties: ['queue', 'runAt'],
+  expression: `create index "jobs_unfinished_idx" on "jobs" ("queue", "run_at") where "state" in ('queued', 'active', 'retrying')`,
+})
 @Index({ name: 'jobs_finished_at_idx', properties: ['finishedAt'] })
 export class JobEntity extends BaseEntity {
   @Property({ type: 'text' })

@@ -2,9 +2,12 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/c
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
+import { Public } from '../http/public.decorator';
 import { JobDto } from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
+// Foundation: job records are readable by id without credentials; access control arrives with identity.
+@Public()
 @ApiTags('jobs')
 @Controller(`${API_V1}/jobs`)
 export class JobsController {

@@ -38,20 +38,24 @@ export class JobsRepository {
 
   /** Jobs the in-process runner must (re)schedule at start: everything not finished. */
   findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
-    return this.em.fork().find(
-      JobEntity,
-      { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] } },
-      { orderBy: { runAt: 'asc' } },
-    );
+    return this.em
+      .fork()
+      .find(
+        JobEntity,
+        { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] } },
+        { orderBy: { runAt: 'asc' } },
+      );
   }
 
   /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
   findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
-    return this.em.fork().find(
-      JobEntity,
-      { queue: { $in: [...queues] }, state: { $in: [JobState.Queued, JobState.Retrying] }, runAt: { $lt: before } },
-      { orderBy: { runAt: 'asc' }, limit: 1000 },
-    );
+    return this.em
+      .fork()
+      .find(
+        JobEntity,
+        { queue: { $in: [...queues] }, state: { $in: [JobState.Queued, JobState.Retrying] }, runAt: { $lt: before } },
+        { orderBy: { runAt: 'asc' }, limit: 1000 },
+      );
   }
 
   /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */

@@ -52,7 +52,7 @@ export class JobsService {
       queue,
       name,
       key,
-      payload: payload as Record<string, unknown>,
+      payload: payload,
       maxAttempts: options.maxAttempts ?? this.config.jobs.attempts,
       runAt: new Date(Date.now() + delayMs),
     });

@@ -51,7 +51,8 @@ class RedisLifecycle implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): Redis | null => (config.redis.url ? createRedis(config.redis.url, 'main') : null),
+      useFactory: (config: AppConfig): Redis | null =>
+        config.redis.url ? createRedis(config.redis.url, 'main') : null,
     },
     RedisLifecycle,
   ],

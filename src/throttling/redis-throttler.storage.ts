@@ -57,7 +57,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     try {
       const [hits, ttlMs, blocked, blockMs] = (await (
         this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>
-      ).folioThrottle!(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration)) as [number, number, number, number];
+      ).folioThrottle(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration)) as [number, number, number, number];
       return {
         totalHits: hits,
         timeToExpire: Math.ceil(ttlMs / 1000),

@@ -41,9 +41,10 @@ describe('database conventions', () => {
   });
 
   it('the vector extension is installed', async () => {
-    const rows = await orm.em.fork().getConnection().execute<{ extname: string }[]>(
-      "select extname from pg_extension where extname = 'vector'",
-    );
+    const rows = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ extname: string }[]>("select extname from pg_extension where extname = 'vector'");
     expect(rows).toHaveLength(1);
   });
 

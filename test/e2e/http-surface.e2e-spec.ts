@@ -6,11 +6,14 @@ const UUID = /^[0-9a-f-]{36}$/;
 
 function expectErrorShape(body: Record<string, unknown>, status: number): void {
   expect(body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.any(String), requestId: expect.any(String) }),
+    expect.objectContaining({
+      statusCode: status,
+      error: expect.any(String),
+      message: expect.any(String),
+      requestId: expect.any(String),
+    }),
   );
-  expect(Object.keys(body).sort()).toEqual(
-    expect.arrayContaining(['error', 'message', 'requestId', 'statusCode']),
-  );
+  expect(Object.keys(body).sort()).toEqual(expect.arrayContaining(['error', 'message', 'requestId', 'statusCode']));
   expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // never a stack trace
 }
 
@@ -148,7 +151,9 @@ describe('HTTP surface', () => {
       );
       expect(res.text).not.toContain(jobId);
       expect(res.text).toMatch(/folio_process_cpu_user_seconds_total/);
-      expect(res.text).toMatch(/folio_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\}/);
+      expect(res.text).toMatch(
+        /folio_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\}/,
+      );
     });
   });
 

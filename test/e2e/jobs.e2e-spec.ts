@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { JobsService } from '../../src/queue/jobs.service';
 import { JobProbe, TestJobsModule } from '../utils/test-jobs.module';
-import { createTestContext, eventually, redisMode, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
+import {
+  createTestContext,
+  eventually,
+  redisMode,
+  startTestApp,
+  type TestApp,
+  type TestContext,
+} from '../utils/test-app';
 
 interface JobBody {
   id: string;
@@ -94,7 +101,7 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
     await eventually(async () => ((await getJob(job.id)).progress === 10 ? true : undefined));
     const res = await request(sut.http).post(`/api/v1/jobs/${job.id}/cancel`).expect(200);
     expect((res.body as JobBody).state).toBe('cancelled');
-    await eventually(async () => (probe.aborted.has('cancel') ? true : undefined));
+    await eventually(() => Promise.resolve(probe.aborted.has('cancel') ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await getJob(job.id)).state).toBe('cancelled');
   });
@@ -115,7 +122,9 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
     const res = await request(sut.http).get('/metrics').expect(200);
     expect(res.text).toMatch(/folio_jobs_total\{queue="maintenance",name="test.fail",outcome="failed"\} 1/);
     expect(res.text).toMatch(/folio_jobs_total\{queue="maintenance",name="test.fail",outcome="retry"\} 2/);
-    expect(res.text).toMatch(/folio_job_duration_seconds_count\{queue="maintenance",name="test.count",outcome="completed"\}/);
+    expect(res.text).toMatch(
+      /folio_job_duration_seconds_count\{queue="maintenance",name="test.count",outcome="completed"\}/,
+    );
   });
 });
 

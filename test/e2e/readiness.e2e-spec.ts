@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { EMBEDDED_POSTGRES } from '../../src/database/database.module';
 import { type EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { createTestContext, redisMode, serverMode, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
+import {
+  createTestContext,
+  redisMode,
+  serverMode,
+  startTestApp,
+  type TestApp,
+  type TestContext,
+} from '../utils/test-app';
 import { proxyFor, type TcpProxy } from '../utils/tcp-proxy';
 
 interface ErrorBody {
@@ -24,8 +31,8 @@ describe('GET /health/ready when a dependency is down', () => {
       overrides.DATABASE_URL = dbProxy.rewrite(context.databaseUrl!);
     }
     if (redisMode) {
-      redisProxy = await proxyFor(context.env.REDIS_URL!).start();
-      overrides.REDIS_URL = redisProxy.rewrite(context.env.REDIS_URL!);
+      redisProxy = await proxyFor(context.env.REDIS_URL).start();
+      overrides.REDIS_URL = redisProxy.rewrite(context.env.REDIS_URL);
     }
     sut = await startTestApp(context, overrides);
     await request(sut.http).get('/health/ready').expect(200);

@@ -50,7 +50,10 @@ describe('graceful shutdown', () => {
     const during = await fetchOnce(port, '/health/ready');
     expect(during.status).toBe(503);
     expect(JSON.parse(during.body)).toEqual(
-      expect.objectContaining({ statusCode: 503, details: expect.arrayContaining([expect.objectContaining({ field: 'shutdown' })]) }),
+      expect.objectContaining({
+        statusCode: 503,
+        details: expect.arrayContaining([expect.objectContaining({ field: 'shutdown' })]),
+      }),
     );
 
     const slow = await inFlight;

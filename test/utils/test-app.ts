@@ -88,7 +88,7 @@ export async function startTestApp(
   let closed = false;
   return {
     app,
-    http: app.getHttpServer() as Server,
+    http: app.getHttpServer(),
     config,
     close: async () => {
       if (closed) return;
@@ -134,7 +134,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+      throw new Error(`condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }

@@ -11,7 +11,7 @@ export class JobDto {
   @ApiProperty({ example: 'maintenance.purge-finished-jobs' })
   name!: string;
 
-  @ApiProperty({ enum: JobState, enumName: 'JobState' })
+  @ApiProperty({ enum: Object.values(JobState) })
   state!: JobState;
 
   @ApiProperty({ minimum: 0, maximum: 100 })

@@ -75,13 +75,13 @@ export class BullJobTransport extends JobTransport {
     );
   }
 
-  async health(): Promise<TransportHealth> {
-    const names = this.started.length > 0 ? this.started : [];
-    for (const name of names) {
+  health(): Promise<TransportHealth> {
+    for (const name of this.started) {
       const status = this.queues(name).client.status;
-      if (status !== 'ready') return { ok: false, detail: `queue ${name}: redis ${status}` };
+      if (status !== 'ready') return Promise.resolve({ ok: false, detail: `queue ${name}: redis ${status}` });
     }
-    return { ok: true, detail: `bull, ${names.length} queue(s), ${this.runner.activeCount} active here` };
+    const detail = `bull, ${this.started.length} queue(s), ${this.runner.activeCount} active here`;
+    return Promise.resolve({ ok: true, detail });
   }
 
   private async process(job: Job): Promise<void> {
@@ -90,7 +90,7 @@ export class BullJobTransport extends JobTransport {
       case 'retry':
         throw new Error(outcome.error); // Bull schedules the next attempt with its backoff
       case 'failed':
-        if (outcome.permanent) job.discard();
+        if (outcome.permanent) void job.discard();
         throw new Error(outcome.error);
       case 'completed':
       case 'cancelled':

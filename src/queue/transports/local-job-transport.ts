@@ -40,7 +40,7 @@ export class LocalJobTransport extends JobTransport {
     const unfinished = await this.repository.findUnfinished(queues);
     for (const job of unfinished) {
       // An 'active' job was interrupted mid-attempt: run that attempt again, as Bull does with stalled jobs.
-      const attempt = job.state === JobState.Active ? Math.max(1, job.attempts) : job.attempts + 1;
+      const attempt = (job.state as JobState) === JobState.Active ? Math.max(1, job.attempts) : job.attempts + 1;
       this.schedule(job.queue, { id: job.id, attempt }, job.runAt.getTime() - Date.now());
     }
     if (unfinished.length > 0) this.logger.log(`resumed ${unfinished.length} unfinished job(s)`);
