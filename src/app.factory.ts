@@ -27,6 +27,8 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // API responses are not cached by clients; hashing every body for an ETag is wasted CPU.
+  app.set('etag', false);
   app.set('trust proxy', config.http.trustProxy);
 
   // Express-level middleware, in order, before any Nest middleware or route.

@@ -32,8 +32,14 @@ export class JobsRepository {
     return { created: inserted.rows.length === 1, job: row };
   }
 
-  findById(id: string): Promise<JobEntity | null> {
-    return this.em.fork().findOne(JobEntity, id);
+  /**
+   * The hot read behind GET /jobs/:id and every progress poll: one bound-parameter query and a
+   * plain hydration, about half the CPU of `em.findOne` (bench:http).
+   */
+  async findById(id: string): Promise<JobEntity | null> {
+    const em = this.em.fork();
+    const { rows } = await sql<Record<string, unknown>>`select * from jobs where id = ${id}`.execute(em.getKysely());
+    return rows[0] ? em.map(JobEntity, rows[0]) : null;
   }
 
   /** Jobs the in-process runner must (re)schedule at start: everything not finished. */

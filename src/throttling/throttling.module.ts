@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { REDIS } from '../redis/redis.module';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
@@ -18,7 +19,9 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
       inject: [APP_CONFIG, REDIS],
       useFactory: (config: AppConfig, redis: Redis | null) => ({
         throttlers: [{ name: 'default', ttl: config.rateLimit.ttlMs, limit: config.rateLimit.max }],
-        storage: redis ? new RedisThrottlerStorage(redis, `${config.redis.keyPrefix}:throttle:`) : undefined,
+        storage: redis
+          ? new RedisThrottlerStorage(redis, `${config.redis.keyPrefix}:throttle:`)
+          : new MemoryThrottlerStorage(),
       }),
     }),
   ],
