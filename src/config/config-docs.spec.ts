@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getMetadataStorage } from 'class-validator';
+import { EnvSchema } from './env.schema';
+
+const root = join(__dirname, '../..');
+
+function schemaVariables(): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(EnvSchema, '', true, false);
+  return [...new Set(metadata.map((m) => m.propertyName))].sort();
+}
+
+function schemaDefault(name: string): string {
+  const value = (new EnvSchema() as unknown as Record<string, unknown>)[name];
+  return value === undefined ? '' : String(value);
+}
+
+function envExample(): Map<string, string> {
+  const entries = readFileSync(join(root, '.env.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+    .map((line) => {
+      const [name, ...rest] = line.split('=');
+      return [name!, rest.join('=')] as [string, string];
+    });
+  return new Map(entries);
+}
+
+function readmeTable(): Map<string, string> {
+  const rows = readFileSync(join(root, 'README.md'), 'utf8')
+    .split('\n')
+    .map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| (.*?) \|/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null);
+  return new Map(rows.map((m) => [m[1]!, m[2]!.replace(/`/g, '').replace(/^_\((unset|empty)\)_$/, '')]));
+}
+
+describe('configuration documentation', () => {
+  const variables = schemaVariables();
+
+  it('.env.example documents every variable, with the default value', () => {
+    const example = envExample();
+    expect([...example.keys()].sort()).toEqual(variables);
+    for (const name of variables) expect(`${name}=${example.get(name)}`).toBe(`${name}=${schemaDefault(name)}`);
+  });
+
+  it('the README table lists every variable, with the default value', () => {
+    const table = readmeTable();
+    expect([...table.keys()].sort()).toEqual(variables);
+    for (const name of variables) expect(`${name}=${table.get(name)}`).toBe(`${name}=${schemaDefault(name)}`);
+  });
+});
