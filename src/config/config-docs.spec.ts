@@ -12,7 +12,7 @@ function schemaVariables(): string[] {
 
 function schemaDefault(name: string): string {
   const value = (new EnvSchema() as unknown as Record<string, unknown>)[name];
-  return value === undefined ? '' : String(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }
 
 function envExample(): Map<string, string> {
@@ -21,7 +21,7 @@ function envExample(): Map<string, string> {
     .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
     .map((line) => {
       const [name, ...rest] = line.split('=');
-      return [name!, rest.join('=')] as [string, string];
+      return [name, rest.join('=')] as [string, string];
     });
   return new Map(entries);
 }
@@ -31,7 +31,7 @@ function readmeTable(): Map<string, string> {
     .split('\n')
     .map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| (.*?) \|/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null);
-  return new Map(rows.map((m) => [m[1]!, m[2]!.replace(/`/g, '').replace(/^_\((unset|empty)\)_$/, '')]));
+  return new Map(rows.map((m) => [m[1], m[2].replace(/`/g, '').replace(/^_\((unset|empty)\)_$/, '')]));
 }
 
 describe('configuration documentation', () => {
