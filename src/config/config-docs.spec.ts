@@ -27,11 +27,14 @@ function envExample(): Map<string, string> {
 }
 
 function readmeTable(): Map<string, string> {
-  const rows = readFileSync(join(root, 'README.md'), 'utf8')
-    .split('\n')
-    .map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| (.*?) \|/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null);
-  return new Map(rows.map((m) => [m[1], m[2].replace(/`/g, '').replace(/^_\((unset|empty)\)_$/, '')]));
+  const rows = new Map<string, string>();
+  for (const line of readFileSync(join(root, 'README.md'), 'utf8').split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[1] ?? '')?.[1];
+    if (!name || cells.length < 4) continue;
+    rows.set(name, (cells[2] ?? '').replace(/`/g, '').replace(/^_\((unset|empty)\)_$/, ''));
+  }
+  return rows;
 }
 
 describe('configuration documentation', () => {
