@@ -1,5 +1,6 @@
 import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000_foundation';
+import { Migration20261122010000Identity } from './Migration20261122010000_identity';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -8,4 +9,5 @@ import { Migration20261122000000Foundation } from './Migration20261122000000_fou
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
+  { name: 'Migration20261122010000_identity', class: Migration20261122010000Identity },
 ];

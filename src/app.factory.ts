@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { type AppConfig } from './config/app-config';
+import { withLocalSecrets } from './config/local-secrets';
 import { ShutdownService } from './health/shutdown.service';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './http/request-id';
 import { createValidationPipe } from './http/validation';
@@ -17,9 +18,10 @@ import { setupOpenApi } from './openapi/openapi';
  * `main.ts` listens on it, tests drive it with supertest.
  */
 export async function createApp(
-  config: AppConfig,
+  appConfig: AppConfig,
   options: { extraModules?: AppModuleOptions['extraModules'] } = {},
 ): Promise<NestExpressApplication> {
+  const config = withLocalSecrets(appConfig);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,

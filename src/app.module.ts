@@ -1,7 +1,14 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { type AppConfig } from './config/app-config';
+import { AccessModule } from './access/access.module';
+import { AdminModule } from './admin/admin.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { CryptoModule } from './crypto/crypto.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -32,6 +39,13 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         QueueModule.forRoot(config),
         ThrottlingModule,
+        CryptoModule,
+        AuditModule,
+        AccessModule,
+        AuthModule,
+        ApiKeysModule,
+        SecretsModule,
+        AdminModule,
         HealthModule,
         ...(options.extraModules ?? []),
       ],

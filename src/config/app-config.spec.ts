@@ -32,7 +32,10 @@ describe(loadConfig.name, () => {
       TRUST_PROXY: '1',
       DATABASE_URL: 'postgresql://folio:pw@db:5432/folio',
       REDIS_URL: 'redis://redis:6379',
+      JWT_SECRET: 'x'.repeat(40),
+      VAULT_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
     });
+    expect(sut.vaultKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
     expect(sut.http.port).toBe(8080);
     expect(sut.log.requests).toBe(false);
     expect(sut.http.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
@@ -61,6 +64,21 @@ describe(loadConfig.name, () => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}\\b`));
+  });
+
+  it('requires shared secrets in server mode, where instances must agree on them', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgresql://db/folio' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^JWT_SECRET is required/),
+      expect.stringMatching(/^VAULT_KEYS is required/),
+    ]);
+  });
+
+  it('refuses vault keys that are not 32 bytes, and duplicate key ids', () => {
+    const short = Buffer.alloc(31).toString('base64');
+    const ok = Buffer.alloc(32).toString('base64');
+    expect(problemsOf({ VAULT_KEYS: `k1:${short}` })[0]).toMatch(/VAULT_KEYS: key "k1" must decode to 32 bytes/);
+    expect(problemsOf({ VAULT_KEYS: `k1:${ok},k1:${ok}` })[0]).toMatch(/appears twice/);
   });
 
   it('refuses TRUST_PROXY=true, which would let any client forge its IP', () => {

@@ -36,13 +36,34 @@ export interface AppConfig {
   readonly metrics: { readonly token?: string };
   readonly health: { readonly heapLimitBytes: number };
   readonly rateLimit: { readonly ttlMs: number; readonly max: number };
+  readonly auth: {
+    /** Undefined until {@link withLocalSecrets} fills it in zero-setup mode. */
+    readonly jwtSecret?: string;
+    readonly jwtIssuer: string;
+    readonly jwtAudience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlDays: number;
+    readonly signupEnabled: boolean;
+    readonly adminEmail?: string;
+    readonly adminPassword?: string;
+    readonly passwordHash: { readonly memoryKib: number; readonly iterations: number; readonly parallelism: number };
+    readonly rateLimit: { readonly max: number; readonly ttlMs: number };
+  };
+  /** Vault master keys, newest (encrypting) first. Empty until {@link withLocalSecrets} in zero-setup mode. */
+  readonly vaultKeys: readonly VaultKey[];
   readonly jobs: {
     readonly concurrency: number;
     readonly attempts: number;
     readonly backoffMs: number;
     readonly retentionDays: number;
     readonly schedule: boolean;
+    readonly worker: boolean;
   };
+}
+
+export interface VaultKey {
+  readonly id: string;
+  readonly key: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -53,7 +74,12 @@ export class ConfigError extends Error {
 }
 
 /** Variables holding secrets: in production a placeholder copied from `.env.example` is refused. */
-const SECRET_VARIABLES = ['METRICS_TOKEN'] as const satisfies readonly (keyof EnvSchema)[];
+const SECRET_VARIABLES = [
+  'METRICS_TOKEN',
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'VAULT_KEYS',
+] as const satisfies readonly (keyof EnvSchema)[];
 const PLACEHOLDER = /^change-?me/i;
 
 function flatten(errors: ValidationError[]): string[] {
@@ -87,6 +113,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       }
     }
   }
+  const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS, problems) : [];
+  if (env.DATABASE_URL && !problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    // Instances of a server-mode deployment must share these; a per-process default would not.
+    if (!env.JWT_SECRET)
+      problems.push('JWT_SECRET is required when DATABASE_URL is set (every instance must share it)');
+    if (!env.VAULT_KEYS)
+      problems.push('VAULT_KEYS is required when DATABASE_URL is set (every instance must share it)');
+  }
+  if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -110,14 +145,44 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     metrics: { token: env.METRICS_TOKEN },
     health: { heapLimitBytes: env.HEALTH_HEAP_LIMIT_MB * 1024 * 1024 },
     rateLimit: { ttlMs: env.RATE_LIMIT_TTL_SECONDS * 1000, max: env.RATE_LIMIT_MAX },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwtIssuer: env.JWT_ISSUER,
+      jwtAudience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      signupEnabled: env.SIGNUP_ENABLED,
+      adminEmail: env.ADMIN_EMAIL?.trim().toLowerCase(),
+      adminPassword: env.ADMIN_PASSWORD,
+      passwordHash: {
+        memoryKib: env.PASSWORD_HASH_MEMORY_KIB,
+        iterations: env.PASSWORD_HASH_ITERATIONS,
+        parallelism: env.PASSWORD_HASH_PARALLELISM,
+      },
+      rateLimit: { max: env.AUTH_RATE_LIMIT_MAX, ttlMs: env.AUTH_RATE_LIMIT_TTL_SECONDS * 1000 },
+    },
+    vaultKeys,
     jobs: {
       concurrency: env.JOB_CONCURRENCY,
       attempts: env.JOB_ATTEMPTS,
       backoffMs: env.JOB_BACKOFF_MS,
       retentionDays: env.JOB_RETENTION_DAYS,
       schedule: env.JOB_SCHEDULE,
+      worker: env.JOB_WORKER,
     },
   };
+}
+
+function parseVaultKeys(raw: string, problems: string[]): VaultKey[] {
+  const keys: VaultKey[] = [];
+  for (const entry of raw.split(',')) {
+    const [id, encoded] = entry.split(':') as [string, string];
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length !== 32) problems.push(`VAULT_KEYS: key "${id}" must decode to 32 bytes (got ${key.length})`);
+    if (keys.some((k) => k.id === id)) problems.push(`VAULT_KEYS: key id "${id}" appears twice`);
+    keys.push({ id, key });
+  }
+  return keys;
 }
 
 /** A short description of the runtime mode, for the startup log. */

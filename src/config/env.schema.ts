@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -152,6 +153,102 @@ export class EnvSchema {
   @Min(1)
   RATE_LIMIT_MAX = 1000;
 
+  // --- Identity -----------------------------------------------------------------------------
+
+  /**
+   * HS256 signing secret of access tokens (32+ characters). Unset in zero-setup mode: generated
+   * once and kept in DATA_DIR. Required with DATABASE_URL: every instance must share it.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER = 'folio';
+
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE = 'folio-api';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 7;
+
+  /** Anyone may create an account; false for invite-only deployments (admins create users). */
+  @Transform(toBool)
+  @IsBoolean()
+  SIGNUP_ENABLED = true;
+
+  /** First administrator, created at start if no user has this email. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
+  @MaxLength(128)
+  ADMIN_PASSWORD?: string;
+
+  /** argon2id cost; never below OWASP's minimum (19 MiB, 2 iterations, 1 lane). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(19_456)
+  @Max(4_194_304)
+  PASSWORD_HASH_MEMORY_KIB = 19_456;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(20)
+  PASSWORD_HASH_ITERATIONS = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  PASSWORD_HASH_PARALLELISM = 1;
+
+  /** Signup, login and refresh: attempts per window, per client IP and per account. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_RATE_LIMIT_MAX = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUTH_RATE_LIMIT_TTL_SECONDS = 60;
+
+  /**
+   * Secrets-vault master keys: comma-separated `id:base64` (32 bytes each), newest first. The
+   * first encrypts; all decrypt until `npm run keys:rotate` has moved every secret to the first.
+   * Unset in zero-setup mode: generated once and kept in DATA_DIR. Required with DATABASE_URL.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{40,}(,[a-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{40,})*$/, {
+    message: 'VAULT_KEYS must be a comma-separated list of id:base64-key entries (32-byte keys), newest first',
+  })
+  VAULT_KEYS?: string;
+
+  // --- Jobs ----------------------------------------------------------------------------------
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -175,6 +272,11 @@ export class EnvSchema {
   @Min(1)
   @Max(3650)
   JOB_RETENTION_DAYS = 7;
+
+  /** Run job handlers in this process. False makes an API-only instance (it still enqueues). */
+  @Transform(toBool)
+  @IsBoolean()
+  JOB_WORKER = true;
 
   /** Periodic maintenance jobs (purges); turn off only for tests or one-off tools. */
   @Transform(toBool)

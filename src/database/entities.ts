@@ -1,5 +1,24 @@
+import { Role, RolePermission, UserRole } from '../access/role.entity';
+import { ApiKey } from '../api-keys/api-key.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { AuthSession, RefreshToken } from '../auth/session.entity';
 import { JobEntity } from '../queue/job.entity';
+import { UserSecret } from '../secrets/user-secret.entity';
+import { User } from '../users/user.entity';
 import { BaseEntity, SoftDeletableEntity } from './base.entity';
 
 /** Every entity, for the application and for the MikroORM CLI (migration:create). */
-export const ENTITIES = [BaseEntity, SoftDeletableEntity, JobEntity];
+export const ENTITIES = [
+  BaseEntity,
+  SoftDeletableEntity,
+  JobEntity,
+  User,
+  Role,
+  RolePermission,
+  UserRole,
+  AuthSession,
+  RefreshToken,
+  ApiKey,
+  UserSecret,
+  AuditEvent,
+];

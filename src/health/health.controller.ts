@@ -14,7 +14,7 @@ import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { DetailedHttpException } from '../http/detailed-http.exception';
 import { ErrorBodyDto } from '../http/error-body';
-import { Public } from '../http/public.decorator';
+import { Public } from '../access/policy.decorator';
 import { JobTransport } from '../queue/transports/job-transport';
 import { REDIS } from '../redis/redis.module';
 import { ShutdownService } from './shutdown.service';

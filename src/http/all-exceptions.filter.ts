@@ -37,6 +37,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="folio"');
+    if (exception instanceof HttpException && 'retryAfterSeconds' in exception) {
+      res.setHeader('Retry-After', String((exception as { retryAfterSeconds: number }).retryAfterSeconds));
+    }
     const body: ErrorBodyDto = {
       statusCode: status,
       error: STATUS_CODES[status] ?? 'Error',

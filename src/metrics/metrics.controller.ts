@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { SkipThrottle } from '@nestjs/throttler';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { Public } from '../http/public.decorator';
+import { Public } from '../access/policy.decorator';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus scrape endpoint; protected by `METRICS_TOKEN` (Bearer) when that is set. */

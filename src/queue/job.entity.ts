@@ -1,5 +1,6 @@
 import { type Opt } from '@mikro-orm/core';
-import { Check, Entity, Enum, Index, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { User } from '../users/user.entity';
 import { BaseEntity } from '../database/base.entity';
 
 export enum JobState {
@@ -36,6 +37,11 @@ export class JobEntity extends BaseEntity {
 
   @Property({ type: 'json' })
   payload!: Record<string, unknown>;
+
+  /** The user the job works for; null for system jobs (maintenance). Only they (and admins) see it. */
+  @ManyToOne(() => User, { mapToPk: true, fieldName: 'owner_id', nullable: true, deleteRule: 'cascade' })
+  @Index({ name: 'jobs_owner_idx' })
+  ownerId?: string | null;
 
   @Enum({ items: () => JobState })
   state: JobState & Opt = JobState.Queued;

@@ -1,32 +1,36 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, Authorize } from '../access/policy.decorator';
+import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { Public } from '../http/public.decorator';
 import { JobDto } from './dto/job.dto';
 import { JobsService } from './jobs.service';
 
-// Foundation: job records are readable by id without credentials; access control arrives with identity.
-@Public()
 @ApiTags('jobs')
 @Controller(`${API_V1}/jobs`)
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get(':id')
-  @ApiOperation({ operationId: 'getJob', summary: 'Get a background job: state, progress, error, timestamps' })
+  @Authorize('read', 'Job')
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'Get one of your background jobs: state, progress, error, timestamps',
+  })
   @ApiOkResponse({ type: JobDto })
   @ApiErrors(400, 404)
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<JobDto> {
-    return this.jobs.get(id);
+  get(@Auth() auth: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobDto> {
+    return this.jobs.get(auth, id);
   }
 
   @Post(':id/cancel')
+  @Authorize('update', 'Job')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel a job that has not finished' })
+  @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel one of your jobs that has not finished' })
   @ApiOkResponse({ type: JobDto })
   @ApiErrors(400, 404)
-  cancel(@Param('id', new ParseUUIDPipe()) id: string): Promise<JobDto> {
-    return this.jobs.cancel(id);
+  cancel(@Auth() auth: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobDto> {
+    return this.jobs.cancel(auth, id);
   }
 }

@@ -11,6 +11,7 @@ export interface NewJob {
   payload: Record<string, unknown>;
   maxAttempts: number;
   runAt: Date;
+  ownerId: string | null;
 }
 
 /**
@@ -25,8 +26,8 @@ export class JobsRepository {
   async insertIfAbsent(job: NewJob): Promise<{ created: boolean; job: JobEntity }> {
     const em = this.em.fork();
     const inserted = await sql<{ id: string }>`
-      insert into jobs (id, queue, name, key, payload, max_attempts, run_at)
-      values (${job.id}, ${job.queue}, ${job.name}, ${job.key}, ${JSON.stringify(job.payload)}::jsonb, ${job.maxAttempts}, ${job.runAt})
+      insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id)
+      values (${job.id}, ${job.queue}, ${job.name}, ${job.key}, ${JSON.stringify(job.payload)}::jsonb, ${job.maxAttempts}, ${job.runAt}, ${job.ownerId})
       on conflict (id) do nothing returning id`.execute(em.getKysely());
     const row = await em.findOneOrFail(JobEntity, job.id);
     return { created: inserted.rows.length === 1, job: row };

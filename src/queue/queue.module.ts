@@ -33,6 +33,7 @@ class QueueLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.jobs.worker) return;
     await this.transport.start(this.registry.queues());
     if (this.config.jobs.schedule) this.scheduler.start();
   }

@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
+import { ThrottlerGuard, ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { REDIS } from '../redis/redis.module';
-import { MemoryThrottlerStorage } from './memory-throttler.storage';
-import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { RATE_LIMIT_STORAGE, RateLimitStorageModule } from './rate-limit-storage.module';
 
 /**
  * A global per-client-IP rate limit (RATE_LIMIT_MAX per RATE_LIMIT_TTL_SECONDS). Counters live in
@@ -15,13 +12,13 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
  */
 @Module({
   imports: [
+    RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, REDIS],
-      useFactory: (config: AppConfig, redis: Redis | null) => ({
+      imports: [RateLimitStorageModule],
+      inject: [APP_CONFIG, RATE_LIMIT_STORAGE],
+      useFactory: (config: AppConfig, storage: ThrottlerStorage) => ({
         throttlers: [{ name: 'default', ttl: config.rateLimit.ttlMs, limit: config.rateLimit.max }],
-        storage: redis
-          ? new RedisThrottlerStorage(redis, `${config.redis.keyPrefix}:throttle:`)
-          : new MemoryThrottlerStorage(),
+        storage,
       }),
     }),
   ],

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { bearer, signup, type TestUser } from '../utils/auth';
 import { ProbeModule } from '../utils/probe.module';
 import { createTestContext, redisMode, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
 
@@ -20,10 +21,12 @@ function expectErrorShape(body: Record<string, unknown>, status: number): void {
 describe('HTTP surface', () => {
   let context: TestContext;
   let sut: TestApp;
+  let user: TestUser;
 
   beforeAll(async () => {
     context = await createTestContext();
     sut = await startTestApp(context, { BODY_LIMIT: '2kb' }, [ProbeModule]);
+    user = await signup(sut.http);
   });
 
   afterAll(async () => {
@@ -121,7 +124,10 @@ describe('HTTP surface', () => {
     });
 
     it('a malformed id parameter → 400, not 500', async () => {
-      const res = await request(sut.http).get('/api/v1/jobs/not-a-uuid').expect(400);
+      const res = await request(sut.http)
+        .get('/api/v1/jobs/not-a-uuid')
+        .set(...bearer(user.accessToken))
+        .expect(400);
       expectErrorShape(res.body, 400);
     });
   });
@@ -143,7 +149,10 @@ describe('HTTP surface', () => {
   describe('metrics', () => {
     it('exposes the request-duration histogram labelled by route template, never the raw URL', async () => {
       const jobId = '0190b3c2-0000-7000-8000-000000000001';
-      await request(sut.http).get(`/api/v1/jobs/${jobId}`).expect(404);
+      await request(sut.http)
+        .get(`/api/v1/jobs/${jobId}`)
+        .set(...bearer(user.accessToken))
+        .expect(404);
       const res = await request(sut.http).get('/metrics').expect(200);
       expect(res.headers['content-type']).toMatch(/text\/plain/);
       expect(res.text).toMatch(

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { JobsService } from '../../src/queue/jobs.service';
+import { type JobNameOf, type JobPayloadOf } from '../../src/queue/job.types';
+import { bearer, createAdminUser, signup, type TestUser } from '../utils/auth';
 import { JobProbe, TestJobsModule } from '../utils/test-jobs.module';
 import {
   createTestContext,
@@ -25,13 +27,19 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   let sut: TestApp;
   let jobs: JobsService;
   let probe: JobProbe;
+  let owner: TestUser;
 
   beforeAll(async () => {
     context = await createTestContext();
     sut = await startTestApp(context, { JOB_ATTEMPTS: '3', JOB_CONCURRENCY: '4' }, [TestJobsModule]);
     jobs = sut.app.get(JobsService);
     probe = sut.app.get(JobProbe);
+    owner = await signup(sut.http, 'owner');
   });
+
+  /** Enqueues a test job on behalf of `owner`. */
+  const enqueue = <N extends JobNameOf>(name: N, key: string, payload: JobPayloadOf<N>) =>
+    jobs.enqueue(name, key, payload, { ownerId: owner.id });
 
   afterAll(async () => {
     await sut?.close();
@@ -39,7 +47,12 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   });
 
   const getJob = async (id: string): Promise<JobBody> =>
-    (await request(sut.http).get(`/api/v1/jobs/${id}`).expect(200)).body as JobBody;
+    (
+      await request(sut.http)
+        .get(`/api/v1/jobs/${id}`)
+        .set(...bearer(owner.accessToken))
+        .expect(200)
+    ).body as JobBody;
 
   const finished = (id: string, state: string): Promise<JobBody> =>
     eventually(async () => {
@@ -49,8 +62,8 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
 
   it('a job enqueued twice with the same key is one job and runs once', async () => {
     const [a, b] = await Promise.all([
-      jobs.enqueue('test.count', 'same-key', { tag: 'dedupe', sleepMs: 50 }),
-      jobs.enqueue('test.count', 'same-key', { tag: 'dedupe', sleepMs: 50 }),
+      enqueue('test.count', 'same-key', { tag: 'dedupe', sleepMs: 50 }),
+      enqueue('test.count', 'same-key', { tag: 'dedupe', sleepMs: 50 }),
     ]);
     expect(a.id).toBe(b.id);
     const done = await finished(a.id, 'completed');
@@ -58,20 +71,20 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
     expect(done.progress).toBe(100);
 
     // Enqueueing it again after it finished still does not run it again.
-    const again = await jobs.enqueue('test.count', 'same-key', { tag: 'dedupe' });
+    const again = await enqueue('test.count', 'same-key', { tag: 'dedupe' });
     expect(again.id).toBe(a.id);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(probe.count('dedupe')).toBe(1);
   });
 
   it('the job id is deterministic: derived from name and key', async () => {
-    const job = await jobs.enqueue('test.count', 'deterministic', { tag: 'det' });
+    const job = await enqueue('test.count', 'deterministic', { tag: 'det' });
     expect(job.id).toBe(jobs.jobId('test.count', 'deterministic'));
     expect(jobs.jobId('test.count', 'other')).not.toBe(job.id);
   });
 
   it('a failing job is retried with backoff, then lands in "failed" with its error', async () => {
-    const job = await jobs.enqueue('test.fail', 'fails', { tag: 'fail' });
+    const job = await enqueue('test.fail', 'fails', { tag: 'fail' });
     const failed = await finished(job.id, 'failed');
     expect(failed.attempts).toBe(3);
     expect(failed.error).toBe('upstream exploded on attempt 3');
@@ -79,7 +92,7 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   });
 
   it('a transient failure is retried and then completes', async () => {
-    const job = await jobs.enqueue('test.flaky', 'flaky', { tag: 'flaky' });
+    const job = await enqueue('test.flaky', 'flaky', { tag: 'flaky' });
     const done = await finished(job.id, 'completed');
     expect(done.attempts).toBe(2);
     expect(done.result).toEqual({ attempt: 2 });
@@ -88,7 +101,7 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   });
 
   it('a permanent error fails at once, without retries', async () => {
-    const job = await jobs.enqueue('test.permanent', 'perm', { tag: 'perm' });
+    const job = await enqueue('test.permanent', 'perm', { tag: 'perm' });
     const failed = await finished(job.id, 'failed');
     expect(failed.attempts).toBe(1);
     expect(failed.error).toBe('the source file is corrupt');
@@ -97,9 +110,12 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   });
 
   it('POST /jobs/:id/cancel stops a running job', async () => {
-    const job = await jobs.enqueue('test.wait-for-cancel', 'cancel-me', { tag: 'cancel' });
+    const job = await enqueue('test.wait-for-cancel', 'cancel-me', { tag: 'cancel' });
     await eventually(async () => ((await getJob(job.id)).progress === 10 ? true : undefined));
-    const res = await request(sut.http).post(`/api/v1/jobs/${job.id}/cancel`).expect(200);
+    const res = await request(sut.http)
+      .post(`/api/v1/jobs/${job.id}/cancel`)
+      .set(...bearer(owner.accessToken))
+      .expect(200);
     expect((res.body as JobBody).state).toBe('cancelled');
     await eventually(() => Promise.resolve(probe.aborted.has('cancel') ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -107,15 +123,39 @@ describe(`${JobsService.name} (${redisMode ? 'Bull on Redis' : 'in-process'})`, 
   });
 
   it('cancelling a finished job changes nothing', async () => {
-    const job = await jobs.enqueue('test.count', 'finish-then-cancel', { tag: 'fin' });
+    const job = await enqueue('test.count', 'finish-then-cancel', { tag: 'fin' });
     await finished(job.id, 'completed');
-    const res = await request(sut.http).post(`/api/v1/jobs/${job.id}/cancel`).expect(200);
+    const res = await request(sut.http)
+      .post(`/api/v1/jobs/${job.id}/cancel`)
+      .set(...bearer(owner.accessToken))
+      .expect(200);
     expect((res.body as JobBody).state).toBe('completed');
   });
 
   it('an unknown job id → 404 in the error shape', async () => {
-    const res = await request(sut.http).get('/api/v1/jobs/0190b3c2-0000-7000-8000-00000000ffff').expect(404);
+    const res = await request(sut.http)
+      .get('/api/v1/jobs/0190b3c2-0000-7000-8000-00000000ffff')
+      .set(...bearer(owner.accessToken))
+      .expect(404);
     expect(res.body).toEqual(expect.objectContaining({ statusCode: 404, message: 'Job not found' }));
+  });
+
+  it("another user's job answers 404, exactly like a missing one, on read and cancel", async () => {
+    const job = await enqueue('test.count', 'private', { tag: 'private' });
+    const stranger = await signup(sut.http, 'stranger');
+    for (const call of [
+      request(sut.http).get(`/api/v1/jobs/${job.id}`),
+      request(sut.http).post(`/api/v1/jobs/${job.id}/cancel`),
+    ]) {
+      const res = await call.set(...bearer(stranger.accessToken)).expect(404);
+      expect(res.body.message).toBe('Job not found');
+    }
+    await request(sut.http).get(`/api/v1/jobs/${job.id}`).expect(401);
+    const admin = await createAdminUser(sut);
+    await request(sut.http)
+      .get(`/api/v1/jobs/${job.id}`)
+      .set(...bearer(admin.accessToken))
+      .expect(200);
   });
 
   it('counts job outcomes per queue in /metrics', async () => {
@@ -136,15 +176,19 @@ describe('in-process runner durability', () => {
     try {
       const first = await startTestApp(context, { JOB_CONCURRENCY: '1' }, [TestJobsModule]);
       const service = first.app.get(JobsService);
+      const user = await signup(first.http, 'durable');
       // The first job occupies the only slot; the second is still queued when the process stops.
-      await service.enqueue('test.count', 'slow', { tag: 'slow', sleepMs: 500 });
-      const queued = await service.enqueue('test.count', 'queued', { tag: 'resumed' });
+      await service.enqueue('test.count', 'slow', { tag: 'slow', sleepMs: 500 }, { ownerId: user.id });
+      const queued = await service.enqueue('test.count', 'queued', { tag: 'resumed' }, { ownerId: user.id });
       await first.close();
 
       const second = await startTestApp(context, {}, [TestJobsModule]);
       try {
         const done = await eventually(async () => {
-          const res = await request(second.http).get(`/api/v1/jobs/${queued.id}`).expect(200);
+          const res = await request(second.http)
+            .get(`/api/v1/jobs/${queued.id}`)
+            .set(...bearer(user.accessToken))
+            .expect(200);
           return (res.body as JobBody).state === 'completed' ? (res.body as JobBody) : undefined;
         });
         expect(done.result).toEqual({ runs: 1 });

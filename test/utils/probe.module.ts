@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../../src/access/policy.decorator';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
@@ -23,6 +24,7 @@ class SlowQuery {
 }
 
 /** Test-only routes that exercise the HTTP surface: validation, unexpected errors, slow requests. */
+@Public()
 @ApiExcludeController()
 @Controller('api/v1/test-probe')
 class ProbeController {

@@ -46,6 +46,9 @@ export async function createTestContext(): Promise<TestContext> {
     await adminQuery(adminUrl, `create database "${name}" template "${template}"`);
     databaseUrl = withDatabase(adminUrl, name);
     env.DATABASE_URL = databaseUrl;
+    // Server mode requires shared secrets; zero-setup mode generates its own into DATA_DIR.
+    env.JWT_SECRET = randomBytes(32).toString('base64url');
+    env.VAULT_KEYS = `t1:${randomBytes(32).toString('base64')}`;
     cleanups.push(() => adminQuery(adminUrl, `drop database if exists "${name}" with (force)`));
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'folio-test-'));

@@ -47,7 +47,8 @@ export class LocalJobTransport extends JobTransport {
   }
 
   dispatch(job: DispatchedJob): Promise<void> {
-    if (!this.known.has(job.id)) this.schedule(job.queue, { id: job.id, attempt: 1 }, job.delayMs);
+    // Not a worker (JOB_WORKER=false): the job waits in the database for the next one to start.
+    if (this.started && !this.known.has(job.id)) this.schedule(job.queue, { id: job.id, attempt: 1 }, job.delayMs);
     return Promise.resolve();
   }
 

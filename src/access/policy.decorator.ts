@@ -1,0 +1,65 @@
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ErrorBodyDto } from '../http/error-body';
+import { type RequestMeta } from '../audit/audit.service';
+import { type Action, type SubjectName } from './permissions';
+import { type Principal } from './principal';
+
+/** Every route declares exactly one of these; the global AccessGuard denies a route without one. */
+export type RoutePolicy =
+  | { kind: 'public' }
+  | { kind: 'authenticated'; sessionOnly: boolean }
+  | { kind: 'authorize'; action: Action; subject: SubjectName; sessionOnly: boolean };
+
+export const POLICY = 'folio:policy';
+
+interface PolicyOptions {
+  /** Refuse API keys: only a login session may do this (manage keys, change password, log out). */
+  sessionOnly?: boolean;
+}
+
+const documented = (policy: RoutePolicy): (MethodDecorator & ClassDecorator)[] =>
+  policy.kind === 'public'
+    ? [ApiSecurity({})]
+    : [
+        ApiUnauthorizedResponse({ description: 'Missing or invalid credentials', type: ErrorBodyDto }),
+        ...(policy.kind === 'authorize' || policy.sessionOnly
+          ? [ApiForbiddenResponse({ description: 'Not allowed', type: ErrorBodyDto })]
+          : []),
+      ];
+
+const declare = (policy: RoutePolicy): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(POLICY, policy), ...documented(policy));
+
+/** Reachable without credentials. */
+export const Public = (): MethodDecorator & ClassDecorator => declare({ kind: 'public' });
+
+/** Any authenticated caller (their own data; services still check resources). */
+export const Authenticated = (options: PolicyOptions = {}): MethodDecorator & ClassDecorator =>
+  declare({ kind: 'authenticated', sessionOnly: options.sessionOnly ?? false });
+
+/** The caller's ability must allow `action` on (some) `subject`; services check the resource itself. */
+export const Authorize = (
+  action: Action,
+  subject: SubjectName,
+  options: PolicyOptions = {},
+): MethodDecorator & ClassDecorator =>
+  declare({ kind: 'authorize', action, subject, sessionOnly: options.sessionOnly ?? false });
+
+/** The verified caller, as established by the AccessGuard. */
+export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<Request & { user?: Principal }>().user;
+  if (!principal) throw new Error('@Auth() used on a route without an authenticated policy');
+  return principal;
+});
+
+/** Client IP (honouring TRUST_PROXY), request id and user agent, for the audit log. */
+export const ReqMeta = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestMeta => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return {
+    ip: req.ip,
+    requestId: typeof req.id === 'string' ? req.id : undefined,
+    userAgent: req.headers['user-agent'],
+  };
+});

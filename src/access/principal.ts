@@ -1,0 +1,31 @@
+import { type ApiKeyScope } from '../api-keys/api-key.entity';
+import { type AppAbility, type RoleName } from './permissions';
+
+/**
+ * Who is calling, established only from a verified access token or API key — never from a body,
+ * query or header the client fills in. Passed explicitly as the first argument of every service
+ * method that acts for a caller.
+ */
+export interface Principal {
+  readonly userId: string;
+  readonly email: string;
+  readonly roles: readonly RoleName[];
+  /** The caller's abilities: role rules, narrowed by API-key scopes and notebook limits. */
+  readonly ability: AppAbility;
+  readonly via: SessionCredential | ApiKeyCredential;
+}
+
+export interface SessionCredential {
+  readonly kind: 'session';
+  readonly sessionId: string;
+}
+
+export interface ApiKeyCredential {
+  readonly kind: 'api-key';
+  readonly apiKeyId: string;
+  readonly scopes: readonly ApiKeyScope[];
+  /** Null: every notebook the owner can reach. */
+  readonly notebookIds: readonly string[] | null;
+}
+
+export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');

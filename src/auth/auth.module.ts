@@ -1,0 +1,52 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AccessGuard } from '../access/access.guard';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { UsersModule } from '../users/users.module';
+import { AdminBootstrap } from './admin-bootstrap';
+import { AuthController } from './auth.controller';
+import { AuthRateLimiter } from './auth-rate-limiter';
+import { AuthService } from './auth.service';
+import { PasswordHasher } from './password-hasher';
+import { PrincipalRepository } from './principal.repository';
+import { PrincipalService } from './principal.service';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule.register({ session: false }),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: config.auth.jwtSecret,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    TokensService,
+    PasswordHasher,
+    SessionsRepository,
+    SessionsService,
+    PrincipalRepository,
+    PrincipalService,
+    AuthRateLimiter,
+    JwtStrategy,
+    ApiKeyStrategy,
+    AdminBootstrap,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [SessionsService, PasswordHasher],
+})
+export class AuthModule {}

@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { REDIS } from '../redis/redis.module';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+/** The counter storage every rate limit uses: Redis when configured (shared), memory otherwise. */
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: Redis | null) =>
+        redis ? new RedisThrottlerStorage(redis, `${config.redis.keyPrefix}:throttle:`) : new MemoryThrottlerStorage(),
+    },
+  ],
+  exports: [RATE_LIMIT_STORAGE],
+})
+export class RateLimitStorageModule {}
