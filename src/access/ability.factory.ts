@@ -72,7 +72,7 @@ export class AbilityFactory implements OnModuleInit {
 function interpolate(rule: Rule, userId: string): Rule {
   if (!rule.conditions) return rule;
   const conditions = JSON.parse(JSON.stringify(rule.conditions).replaceAll('${user.id}', userId)) as Rule['conditions'];
-  return { ...rule, conditions } as Rule;
+  return { ...rule, conditions };
 }
 
 function narrowToKey(rules: Rule[], key: NonNullable<AbilityInput['key']>): Rule[] {
