@@ -47,7 +47,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
+  // End-to-end tests start whole applications (and sometimes the CLI as a child process).
+  testTimeout: 120_000,
 };

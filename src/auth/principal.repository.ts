@@ -4,10 +4,11 @@ import { sql } from 'kysely';
 import { type RoleName } from '../access/permissions';
 import { type ApiKeyScope } from '../api-keys/api-key.entity';
 
+// Raw queries: MikroORM's driver returns timestamps as ISO strings (it parses them itself in entities).
 export interface SessionPrincipalRow {
   email: string;
-  deactivated_at: Date | null;
-  session_revoked_at: Date | null;
+  deactivated_at: string | null;
+  session_revoked_at: string | null;
   roles: RoleName[];
 }
 
@@ -17,7 +18,7 @@ export interface ApiKeyPrincipalRow {
   email: string;
   scopes: ApiKeyScope[];
   notebook_ids: string[] | null;
-  last_used_at: Date | null;
+  last_used_at: string | null;
   roles: RoleName[];
 }
 

@@ -36,7 +36,7 @@ export class PrincipalService {
   async fromApiKey(key: string): Promise<Principal | null> {
     const row = await this.repository.findApiKeyPrincipal(sha256(key));
     if (!row) return null;
-    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > KEY_TOUCH_INTERVAL_MS) {
+    if (!row.last_used_at || Date.now() - Date.parse(row.last_used_at) > KEY_TOUCH_INTERVAL_MS) {
       this.repository
         .touchApiKey(row.id)
         .catch((error: Error) => this.logger.warn(`could not touch key: ${error.message}`));

@@ -50,7 +50,7 @@ export class SessionsRepository {
         );
         return { kind: 'rotated', sessionId: rotated.session_id, userId: rotated.user_id };
       }
-      const { rows: known } = await sql<{ session_id: string; user_id: string; used_at: Date | null }>`
+      const { rows: known } = await sql<{ session_id: string; user_id: string; used_at: string | null }>`
         select rt.session_id, s.user_id, rt.used_at from refresh_tokens rt
         join auth_sessions s on s.id = rt.session_id where rt.token_hash = ${tokenHash}`.execute(db);
       const token = known[0];

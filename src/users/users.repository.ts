@@ -75,7 +75,7 @@ export class UsersRepository {
    * ends: two admins demoting each other at once are serialised, so one admin always remains.
    */
   async countOtherActiveAdminsForUpdate(em: EntityManager, exceptUserId: string): Promise<number> {
-    const { rows } = await sql<{ user_id: string; deactivated_at: Date | null }>`
+    const { rows } = await sql<{ user_id: string; deactivated_at: string | null }>`
       select ur.user_id, u.deactivated_at from user_roles ur join users u on u.id = ur.user_id
       where ur.role = 'admin' for update of ur`.execute(em.getKysely());
     return rows.filter((r) => r.user_id !== exceptUserId && r.deactivated_at === null).length;

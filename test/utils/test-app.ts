@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { type AppConfig, loadConfig } from '../../src/config/app-config';
+import { withLocalSecrets } from '../../src/config/local-secrets';
 import { withDatabase } from '../setup/template';
 
 export const serverMode = Boolean(process.env.TEST_DATABASE_URL);
@@ -35,6 +36,8 @@ export async function createTestContext(): Promise<TestContext> {
     JOB_BACKOFF_MS: '20',
     SHUTDOWN_TIMEOUT_MS: '2000',
     PORT: '0',
+    // Tests sign up and log in many users from one address; the brute-force tests lower this.
+    AUTH_RATE_LIMIT_MAX: '100000',
   };
   const cleanups: (() => Promise<void>)[] = [];
   const template = process.env.FOLIO_TEST_TEMPLATE!;
@@ -86,7 +89,8 @@ export async function startTestApp(
   overrides: Record<string, string> = {},
   extraModules: NonNullable<ModuleMetadata['imports']> = [],
 ): Promise<TestApp> {
-  const config = loadConfig({ ...context.env, ...overrides });
+  // The effective configuration, with zero-setup mode's generated secrets filled in.
+  const config = withLocalSecrets(loadConfig({ ...context.env, ...overrides }));
   const app = await createApp(config, { extraModules });
   let closed = false;
   return {

@@ -44,7 +44,8 @@ export class RefreshDto {
   @ApiProperty({ description: 'The refresh token from signup, login or the previous refresh' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  // Generous on purpose: whatever token a client mixes up is answered 401, not 400.
+  @MaxLength(4096)
   refreshToken!: string;
 }
 
