@@ -24,10 +24,20 @@ export async function runLoad(
   connections: number,
   durationSec: number,
   headers: Record<string, string> = {},
+  request: { method?: 'GET' | 'POST'; body?: string } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: durationSec, headers, timeout: 10 }, (error, res) =>
+    const options = {
+      url,
+      connections,
+      duration: durationSec,
+      headers,
+      timeout: 10,
+      method: request.method ?? 'GET',
+      body: request.body,
+    };
+    const instance = autocannon(options, (error, res) =>
       error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(res),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
@@ -115,4 +125,59 @@ export function envNumber(name: string, fallback: number): number {
 
 export function machineSummary(): string {
   return `${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Server-mode environment for a benchmarked Folio: real Postgres and Redis, quiet logs, limits out of the way. */
+export function folioServerEnv(databaseUrl: string, redisUrl: string, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: 'folio-bench',
+    MIGRATE_ON_START: 'true',
+    LOG_LEVEL: 'warn',
+    LOG_REQUESTS: 'false',
+    JOB_SCHEDULE: 'false',
+    // Stable across runs, so tokens and keys issued by one bench run stay valid in the next.
+    JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
+    VAULT_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
+    // Measure the full request path, rate limiters included, without ever tripping them.
+    RATE_LIMIT_MAX: '1000000000',
+    AUTH_RATE_LIMIT_MAX: '1000000000',
+  };
+}
+
+export function benchTargets(): { databaseUrl: Promise<string>; redisUrl: string; duration: number } {
+  return {
+    databaseUrl: ensureDatabase(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench'),
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    duration: envNumber('BENCH_DURATION', 10),
+  };
+}
+
+/** Signs a bench user up (or logs it in when a previous run created it); returns its id and access token. */
+export async function benchUser(
+  baseUrl: string,
+  email = 'bench@example.test',
+): Promise<{ id: string; accessToken: string }> {
+  const password = 'bench password for folio';
+  const post = (path: string, body: object) =>
+    fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const signup = await post('/api/v1/auth/signup', { email, password });
+  let accessToken: string;
+  if (signup.status === 201) {
+    accessToken = ((await signup.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+  } else {
+    const login = await post('/api/v1/auth/login', { email, password });
+    if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+    accessToken = ((await login.json()) as { accessToken: string }).accessToken;
+  }
+  const me = await fetch(`${baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return { id: ((await me.json()) as { id: string }).id, accessToken };
 }

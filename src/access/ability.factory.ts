@@ -6,6 +6,8 @@ import { RolesRepository } from './roles.repository';
 
 type Rule = RawRuleOf<AppAbility>;
 
+const ABILITY_CACHE_SIZE = 10_000;
+
 /** Which actions each API-key scope allows. `admin` keys exist only for admins. */
 const SCOPE_ACTIONS: Record<ApiKeyScope, readonly Action[]> = {
   read: ['read'],
@@ -39,6 +41,12 @@ export interface AbilityInput {
 @Injectable()
 export class AbilityFactory implements OnModuleInit {
   private rulesByRole = new Map<string, Rule[]>();
+  /**
+   * Abilities by everything they depend on (user, roles, key scope). Roles are read fresh on every
+   * request, so a changed role simply misses the cache; the cache only saves rebuilding the same
+   * rule set request after request.
+   */
+  private readonly cache = new Map<string, AppAbility>();
 
   constructor(private readonly roles: RolesRepository) {}
 
@@ -58,9 +66,25 @@ export class AbilityFactory implements OnModuleInit {
       byRole.set(p.role, [...(byRole.get(p.role) ?? []), rule]);
     }
     this.rulesByRole = byRole;
+    this.cache.clear();
   }
 
   build(input: AbilityInput): AppAbility {
+    const key = JSON.stringify([input.userId, [...input.roles].sort(), input.key?.scopes, input.key?.notebookIds]);
+    const cached = this.cache.get(key);
+    if (cached) {
+      // Map iteration order is insertion order: re-insert to keep recently used entries last.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const ability = this.create(input);
+    this.cache.set(key, ability);
+    if (this.cache.size > ABILITY_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    return ability;
+  }
+
+  private create(input: AbilityInput): AppAbility {
     let rules = input.roles
       .flatMap((role) => this.rulesByRole.get(role) ?? [])
       .map((r) => interpolate(r, input.userId));

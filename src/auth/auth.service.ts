@@ -155,10 +155,11 @@ export class AuthService {
     });
   }
 
+  /** The caller; roles come from the credential check this very request made. */
   async me(auth: Principal): Promise<MeDto> {
-    const found = await this.users.getWithRoles(auth.userId);
-    if (!found) throw new NotFoundException('User not found');
-    return { ...toUserDto(found.user, found.roles), plan: { name: 'default', quotas: null } };
+    const user = await this.users.findProfile(auth.userId);
+    if (!user) throw new NotFoundException('User not found');
+    return { ...toUserDto(user, auth.roles), plan: { name: 'default', quotas: null } };
   }
 
   private sessionOf(auth: Principal): string {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { Sql } from '../database/sql';
 import { type RoleName } from '../access/permissions';
 import { type ApiKeyScope } from '../api-keys/api-key.entity';
 
@@ -29,31 +28,33 @@ export interface ApiKeyPrincipalRow {
  */
 @Injectable()
 export class PrincipalRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
-  async findSessionPrincipal(userId: string, sessionId: string): Promise<SessionPrincipalRow | null> {
-    const { rows } = await sql<SessionPrincipalRow>`
-      select u.email, u.deactivated_at, s.revoked_at as session_revoked_at,
-             array(select ur.role from user_roles ur where ur.user_id = u.id) as roles
-      from users u join auth_sessions s on s.id = ${sessionId} and s.user_id = u.id
-      where u.id = ${userId}`.execute(this.em.fork().getKysely());
-    return rows[0] ?? null;
+  findSessionPrincipal(userId: string, sessionId: string): Promise<SessionPrincipalRow | null> {
+    return this.sql.one<SessionPrincipalRow>(
+      'principal_session',
+      `select u.email, u.deactivated_at, s.revoked_at as session_revoked_at,
+              array(select ur.role from user_roles ur where ur.user_id = u.id) as roles
+       from users u join auth_sessions s on s.id = $2 and s.user_id = u.id
+       where u.id = $1`,
+      [userId, sessionId],
+    );
   }
 
   /** A live key (not revoked, not expired) of an active user. */
-  async findApiKeyPrincipal(keyHash: string): Promise<ApiKeyPrincipalRow | null> {
-    const { rows } = await sql<ApiKeyPrincipalRow>`
-      select k.id, k.user_id, u.email, k.scopes, k.notebook_ids, k.last_used_at,
-             array(select ur.role from user_roles ur where ur.user_id = u.id) as roles
-      from api_keys k join users u on u.id = k.user_id
-      where k.key_hash = ${keyHash} and k.revoked_at is null
-        and (k.expires_at is null or k.expires_at > now()) and u.deactivated_at is null`.execute(
-      this.em.fork().getKysely(),
+  findApiKeyPrincipal(keyHash: string): Promise<ApiKeyPrincipalRow | null> {
+    return this.sql.one<ApiKeyPrincipalRow>(
+      'principal_api_key',
+      `select k.id, k.user_id, u.email, k.scopes, k.notebook_ids, k.last_used_at,
+              array(select ur.role from user_roles ur where ur.user_id = u.id) as roles
+       from api_keys k join users u on u.id = k.user_id
+       where k.key_hash = $1 and k.revoked_at is null
+         and (k.expires_at is null or k.expires_at > now()) and u.deactivated_at is null`,
+      [keyHash],
     );
-    return rows[0] ?? null;
   }
 
   async touchApiKey(id: string): Promise<void> {
-    await sql`update api_keys set last_used_at = now() where id = ${id}`.execute(this.em.fork().getKysely());
+    await this.sql.rows('touch_api_key', 'update api_keys set last_used_at = now() where id = $1', [id]);
   }
 }

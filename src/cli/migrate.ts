@@ -4,7 +4,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
-import { migrate } from '../database/migrations.service';
+import { migrate } from '../database/schema';
 import { buildOrmOptions } from '../database/orm-options';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR. */

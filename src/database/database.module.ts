@@ -3,7 +3,8 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type AppConfig } from '../config/app-config';
 import { EmbeddedPostgres } from './embedded-postgres';
-import { MigrationsService } from './migrations.service';
+import { prepareSchema } from './schema';
+import { Sql } from './sql';
 import { buildOrmOptions } from './orm-options';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
@@ -29,14 +30,29 @@ class EmbeddedPostgresModule {
       providers: [
         {
           provide: EMBEDDED_POSTGRES,
+          // Starts the embedded database if there is no server, then brings the schema up to date
+          // (or refuses to start): all before MikroORM, and so every other provider, exists.
           useFactory: async (): Promise<EmbeddedPostgres | null> => {
-            if (config.database.url) return null;
-            const started = Date.now();
-            const embedded = await EmbeddedPostgres.start({
-              dataDir: config.dataDir,
-              maxConnections: config.database.poolSize,
-            });
-            new Logger('Database').log(`embedded Postgres ready in ${Date.now() - started} ms`);
+            const logger = new Logger('Database');
+            let embedded: EmbeddedPostgres | null = null;
+            if (!config.database.url) {
+              const started = Date.now();
+              embedded = await EmbeddedPostgres.start({
+                dataDir: config.dataDir,
+                maxConnections: config.database.poolSize,
+              });
+              logger.log(`embedded Postgres ready in ${Date.now() - started} ms`);
+            }
+            try {
+              await prepareSchema(
+                config,
+                { clientUrl: config.database.url, embedded: embedded?.connection, poolSize: 2 },
+                logger,
+              );
+            } catch (error) {
+              await embedded?.stop();
+              throw error;
+            }
             return embedded;
           },
         },
@@ -53,6 +69,9 @@ export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [Sql],
+      exports: [Sql],
       imports: [
         MikroOrmModule.forRootAsync({
           imports: [EmbeddedPostgresModule.forRoot(config)],
@@ -66,7 +85,6 @@ export class DatabaseModule {
             }),
         }),
       ],
-      providers: [MigrationsService],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { Sql } from '../database/sql';
 import { FINISHED_JOB_STATES, JobEntity, JobState, UNFINISHED_JOB_STATES } from './job.entity';
 
 export interface NewJob {
@@ -20,7 +21,10 @@ export interface NewJob {
  */
 @Injectable()
 export class JobsRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Sql,
+  ) {}
 
   /** Inserts unless a job with this id exists; returns whether it was new, and the row. */
   async insertIfAbsent(job: NewJob): Promise<{ created: boolean; job: JobEntity }> {
@@ -34,13 +38,12 @@ export class JobsRepository {
   }
 
   /**
-   * The hot read behind GET /jobs/:id and every progress poll: one bound-parameter query and a
-   * plain hydration, about half the CPU of `em.findOne` (bench:http).
+   * The hot read behind GET /jobs/:id and every progress poll: one prepared statement and a plain
+   * hydration, well under half the cost of `em.findOne` (bench:http).
    */
   async findById(id: string): Promise<JobEntity | null> {
-    const em = this.em.fork();
-    const { rows } = await sql<Record<string, unknown>>`select * from jobs where id = ${id}`.execute(em.getKysely());
-    return rows[0] ? em.map(JobEntity, rows[0]) : null;
+    const row = await this.sql.one<Record<string, unknown>>('job_by_id', 'select * from jobs where id = $1', [id]);
+    return row ? this.em.fork().map(JobEntity, row) : null;
   }
 
   /** Jobs the in-process runner must (re)schedule at start: everything not finished. */

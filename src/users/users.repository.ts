@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { type RoleName } from '../access/permissions';
+import { Sql } from '../database/sql';
 import { UserRole } from '../access/role.entity';
 import { User } from './user.entity';
 
@@ -12,7 +13,20 @@ export interface UserWithRoles {
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Sql,
+  ) {}
+
+  /** A user as plain data, by one prepared statement (GET /auth/me on every page load). */
+  async findProfile(id: string): Promise<User | null> {
+    const row = await this.sql.one<Record<string, unknown>>(
+      'user_profile',
+      'select id, email, name, created_at, updated_at, deactivated_at from users where id = $1',
+      [id],
+    );
+    return row ? this.em.fork().map(User, row) : null;
+  }
 
   /** Includes the (lazy) password hash: for login only. */
   findByEmailWithPassword(email: string, em: EntityManager = this.em.fork()): Promise<User | null> {

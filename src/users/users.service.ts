@@ -35,6 +35,10 @@ export class UsersService {
     return this.repository.findByIdWithPassword(id);
   }
 
+  findProfile(id: string): Promise<User | null> {
+    return this.repository.findProfile(id);
+  }
+
   findById(id: string, em?: EntityManager): Promise<User | null> {
     return this.repository.findById(id, em);
   }

@@ -1,4 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
+import { withDatabase } from '../setup/template';
 import { Entity, Property } from '@mikro-orm/decorators/legacy';
 import { SOFT_DELETE_FILTER, SoftDeletableEntity } from '../../src/database/base.entity';
 import { EMBEDDED_POSTGRES } from '../../src/database/database.module';
@@ -69,3 +78,60 @@ describe('database conventions', () => {
     expect(kept.createdAt).toBeInstanceOf(Date);
   });
 });
+
+describe('first start on an empty database', () => {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  let dataDir: string | undefined;
+  let databaseName: string | undefined;
+
+  afterEach(async () => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (databaseName && adminUrl) await adminQuery(adminUrl, `drop database if exists "${databaseName}" with (force)`);
+    dataDir = databaseName = undefined;
+  });
+
+  async function emptyDatabase(): Promise<Record<string, string>> {
+    if (!serverMode) {
+      dataDir = mkdtempSync(join(tmpdir(), 'folio-fresh-'));
+      return { DATA_DIR: dataDir };
+    }
+    databaseName = `folio_t_fresh_${randomBytes(4).toString('hex')}`;
+    await adminQuery(adminUrl!, `create database "${databaseName}"`);
+    return {
+      DATABASE_URL: withDatabase(adminUrl!, databaseName),
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      VAULT_KEYS: `t1:${randomBytes(32).toString('base64')}`,
+    };
+  }
+
+  const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JOB_SCHEDULE: 'false' };
+
+  it('migrates before anything reads the schema, then serves (zero-setup, or MIGRATE_ON_START)', async () => {
+    const env = { ...base, ...(await emptyDatabase()), MIGRATE_ON_START: 'true' };
+    const app = await createApp(loadConfig(env));
+    try {
+      await request(app.getHttpServer()).get('/health/ready').expect(200);
+      await request(app.getHttpServer())
+        .post('/api/v1/auth/signup')
+        .send({ email: 'first@example.test', password: 'correct horse battery staple' })
+        .expect(201);
+    } finally {
+      await app.close();
+    }
+  });
+
+  (serverMode ? it : it.skip)('server mode refuses to start on an out-of-date schema, naming the fix', async () => {
+    const env = { ...base, ...(await emptyDatabase()) };
+    await expect(createApp(loadConfig(env))).rejects.toThrow(/migration\(s\) behind .*npm run migrate/);
+  });
+});
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}

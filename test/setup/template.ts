@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { migrate } from '../../src/database/migrations.service';
+import { migrate } from '../../src/database/schema';
 import { buildOrmOptions } from '../../src/database/orm-options';
 
 /**

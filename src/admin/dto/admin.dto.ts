@@ -44,9 +44,11 @@ export class AssignRoleDto {
 }
 
 export class UserRoleParams {
+  @ApiProperty({ format: 'uuid', description: 'User id' })
   @IsUUID()
   id!: string;
 
+  @ApiProperty({ enum: ROLE_NAMES })
   @IsIn(ROLE_NAMES)
   role!: RoleName;
 }

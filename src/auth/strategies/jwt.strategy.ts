@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -26,7 +27,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.auth.jwtSecret!,
+      // A KeyObject, made once: given a string, jsonwebtoken would build one on every verification.
+      secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret!, 'utf8')) as unknown as string,
       algorithms: ['HS256'],
       issuer: config.auth.jwtIssuer,
       audience: config.auth.jwtAudience,

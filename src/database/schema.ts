@@ -1,39 +1,37 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/core';
+import { type Logger } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { type EntityManager } from '@mikro-orm/postgresql';
 import { type AppConfig } from '../config/app-config';
-import { InjectConfig } from '../config/config.module';
+import { buildOrmOptions, type OrmConnection } from './orm-options';
 
 /** Any constant works; it only has to be the same for every Folio instance. */
 const MIGRATION_LOCK_KEY = 0x464f4c49; // "FOLI"
 
 /**
- * Applies pending migrations at start in zero-setup mode (or when MIGRATE_ON_START is set);
- * otherwise refuses to start on an out-of-date schema and says how to fix it.
+ * Runs before the application's ORM exists, so no provider can ever see an old schema: applies
+ * pending migrations in zero-setup mode (or when MIGRATE_ON_START is set), and otherwise refuses
+ * to start on an out-of-date schema, saying how to fix it.
  */
-@Injectable()
-export class MigrationsService implements OnModuleInit {
-  private readonly logger = new Logger(MigrationsService.name);
-
-  constructor(
-    private readonly orm: MikroORM,
-    @InjectConfig() private readonly config: AppConfig,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    const migrateOnStart = !this.config.database.url || this.config.database.migrateOnStart;
-    if (migrateOnStart) {
-      await migrate(this.orm, this.logger);
+export async function prepareSchema(
+  config: AppConfig,
+  connection: OrmConnection,
+  logger: Pick<Logger, 'log'>,
+): Promise<void> {
+  const orm = await MikroORM.init(buildOrmOptions({ ...connection, poolSize: 2 }));
+  try {
+    if (!config.database.url || config.database.migrateOnStart) {
+      await migrate(orm, logger);
       return;
     }
-    const pending = await this.orm.migrator.getPending();
+    const pending = await orm.migrator.getPending();
     if (pending.length > 0) {
       throw new Error(
         `the database schema is ${pending.length} migration(s) behind (${pending.map((m) => m.name).join(', ')}); ` +
           'run `npm run migrate` or set MIGRATE_ON_START=true',
       );
     }
+  } finally {
+    await orm.close(true);
   }
 }
 
@@ -42,8 +40,8 @@ export class MigrationsService implements OnModuleInit {
  * them once.
  */
 export async function migrate(orm: MikroORM, logger: Pick<Logger, 'log'>): Promise<string[]> {
-  const em = orm.em.fork() as EntityManager;
-  return em
+  return orm.em
+    .fork()
     .getKysely()
     .connection()
     .execute(async (db) => {
