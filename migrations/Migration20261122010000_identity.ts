@@ -62,29 +62,43 @@ export class Migration20261122010000Identity extends Migration {
       primary key ("id"));`);
     this.addSql(`alter table "users" add constraint "users_email_unique" unique ("email");`);
 
-    this.addSql(`create table "roles" ("name" text not null, "description" text not null, "rank" smallint not null, primary key ("name"));`);
+    this.addSql(
+      `create table "roles" ("name" text not null, "description" text not null, "rank" smallint not null, primary key ("name"));`,
+    );
     this.addSql(`create table "role_permissions" (
       "id" uuid not null, "role" text not null, "action" text not null, "subject" text not null,
       "conditions" jsonb null, "inverted" boolean not null default false, primary key ("id"));`);
     this.addSql(`create index "role_permissions_role_idx" on "role_permissions" ("role");`);
-    this.addSql(`alter table "role_permissions" add constraint "role_permissions_role_foreign" foreign key ("role") references "roles" ("name") on delete cascade;`);
-    this.addSql(`create table "user_roles" ("user_id" uuid not null, "role" text not null, "created_at" timestamptz not null default now(), primary key ("user_id", "role"));`);
-    this.addSql(`alter table "user_roles" add constraint "user_roles_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;`);
-    this.addSql(`alter table "user_roles" add constraint "user_roles_role_foreign" foreign key ("role") references "roles" ("name") on update cascade on delete cascade;`);
+    this.addSql(
+      `alter table "role_permissions" add constraint "role_permissions_role_foreign" foreign key ("role") references "roles" ("name") on delete cascade;`,
+    );
+    this.addSql(
+      `create table "user_roles" ("user_id" uuid not null, "role" text not null, "created_at" timestamptz not null default now(), primary key ("user_id", "role"));`,
+    );
+    this.addSql(
+      `alter table "user_roles" add constraint "user_roles_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "user_roles" add constraint "user_roles_role_foreign" foreign key ("role") references "roles" ("name") on update cascade on delete cascade;`,
+    );
 
     this.addSql(`create table "auth_sessions" (
       "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
       "user_id" uuid not null, "revoked_at" timestamptz null, "revoked_reason" text null,
       "last_used_at" timestamptz not null default now(), "ip" text null, "user_agent" text null, primary key ("id"));`);
     this.addSql(`create index "auth_sessions_user_idx" on "auth_sessions" ("user_id");`);
-    this.addSql(`alter table "auth_sessions" add constraint "auth_sessions_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "auth_sessions" add constraint "auth_sessions_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`,
+    );
     this.addSql(`create table "refresh_tokens" (
       "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
       "session_id" uuid not null, "token_hash" text not null, "expires_at" timestamptz not null, "used_at" timestamptz null,
       primary key ("id"));`);
     this.addSql(`alter table "refresh_tokens" add constraint "refresh_tokens_hash_unique" unique ("token_hash");`);
     this.addSql(`create index "refresh_tokens_session_idx" on "refresh_tokens" ("session_id");`);
-    this.addSql(`alter table "refresh_tokens" add constraint "refresh_tokens_session_id_foreign" foreign key ("session_id") references "auth_sessions" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "refresh_tokens" add constraint "refresh_tokens_session_id_foreign" foreign key ("session_id") references "auth_sessions" ("id") on delete cascade;`,
+    );
 
     this.addSql(`create table "api_keys" (
       "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
@@ -93,14 +107,20 @@ export class Migration20261122010000Identity extends Migration {
       "last_used_at" timestamptz null, "revoked_at" timestamptz null, primary key ("id"));`);
     this.addSql(`alter table "api_keys" add constraint "api_keys_hash_unique" unique ("key_hash");`);
     this.addSql(`create index "api_keys_user_idx" on "api_keys" ("user_id");`);
-    this.addSql(`alter table "api_keys" add constraint "api_keys_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "api_keys" add constraint "api_keys_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`,
+    );
 
     this.addSql(`create table "user_secrets" (
       "id" uuid not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(),
       "user_id" uuid not null, "purpose" text not null, "key_id" text not null, "iv" bytea not null,
       "ciphertext" bytea not null, "tag" bytea not null, "last4" text not null, primary key ("id"));`);
-    this.addSql(`alter table "user_secrets" add constraint "user_secrets_owner_purpose_unique" unique ("user_id", "purpose");`);
-    this.addSql(`alter table "user_secrets" add constraint "user_secrets_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "user_secrets" add constraint "user_secrets_owner_purpose_unique" unique ("user_id", "purpose");`,
+    );
+    this.addSql(
+      `alter table "user_secrets" add constraint "user_secrets_user_id_foreign" foreign key ("user_id") references "users" ("id") on delete cascade;`,
+    );
 
     this.addSql(`create table "audit_log" (
       "id" uuid not null, "created_at" timestamptz not null default now(), "actor_id" uuid null, "action" text not null,
@@ -123,7 +143,9 @@ export class Migration20261122010000Identity extends Migration {
     }
 
     this.addSql(`alter table "jobs" add "owner_id" uuid null;`);
-    this.addSql(`alter table "jobs" add constraint "jobs_owner_id_foreign" foreign key ("owner_id") references "users" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "jobs" add constraint "jobs_owner_id_foreign" foreign key ("owner_id") references "users" ("id") on delete cascade;`,
+    );
     this.addSql(`create index "jobs_owner_idx" on "jobs" ("owner_id");`);
 
     for (const role of ROLES) {
@@ -142,7 +164,17 @@ export class Migration20261122010000Identity extends Migration {
     this.addSql('alter table "jobs" drop constraint if exists "jobs_owner_id_foreign";');
     this.addSql('drop index if exists "jobs_owner_idx";');
     this.addSql('alter table "jobs" drop column if exists "owner_id";');
-    for (const table of ['audit_log', 'user_secrets', 'api_keys', 'refresh_tokens', 'auth_sessions', 'user_roles', 'role_permissions', 'roles', 'users']) {
+    for (const table of [
+      'audit_log',
+      'user_secrets',
+      'api_keys',
+      'refresh_tokens',
+      'auth_sessions',
+      'user_roles',
+      'role_permissions',
+      'roles',
+      'users',
+    ]) {
       this.addSql(`drop table if exists "${table}" cascade;`);
     }
     this.addSql('drop function if exists "audit_log_audit_log_no_update_fn"();');

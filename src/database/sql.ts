@@ -25,7 +25,7 @@ export class Sql {
   }
 
   async rows<T extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    this.pool ??= (await this.em.getConnection().getNativeClient());
+    this.pool ??= await this.em.getConnection().getNativeClient();
     const result = await this.pool.query<T>(this.prepare ? { name, text, values } : { text, values });
     return result.rows;
   }
