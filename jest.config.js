@@ -14,6 +14,16 @@ const esmOnly = [
   '@standard-schema',
   'es-toolkit',
   '@electric-sql',
+  'unpdf',
+  'htmlparser2',
+  'domhandler',
+  'domutils',
+  'dom-serializer',
+  'domelementtype',
+  'entities',
+  'marked',
+  'csv-parse',
+  'gpt-tokenizer',
 ].join('|');
 
 const swc = [
@@ -35,6 +45,8 @@ const common = {
   transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  // unpdf loads its pdf.js bundle through an import-only export that CommonJS resolution cannot see.
+  moduleNameMapper: { '^unpdf/pdfjs$': '<rootDir>/node_modules/unpdf/dist/pdfjs.mjs' },
 };
 
 /** @type {import('jest').Config} */

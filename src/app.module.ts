@@ -7,7 +7,14 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { ChunksModule } from './chunks/chunks.module';
 import { CryptoModule } from './crypto/crypto.module';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { NotebooksModule } from './notebooks/notebooks.module';
+import { RetrievalModule } from './retrieval/retrieval.module';
+import { SourcesModule } from './sources/sources.module';
+import { StorageModule } from './storage/storage.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
@@ -46,6 +53,13 @@ export class AppModule {
         ApiKeysModule,
         SecretsModule,
         AdminModule,
+        StorageModule,
+        EmbeddingsModule,
+        ChunksModule,
+        NotebooksModule,
+        SourcesModule,
+        IngestionModule,
+        RetrievalModule,
         HealthModule,
         ...(options.extraModules ?? []),
       ],

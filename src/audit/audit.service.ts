@@ -19,7 +19,10 @@ export type AuditAction =
   | 'user.role.added'
   | 'user.role.removed'
   | 'user.deactivated'
-  | 'user.reactivated';
+  | 'user.reactivated'
+  | 'notebook.access.granted'
+  | 'notebook.access.revoked'
+  | 'notebook.created-for-user';
 
 export interface AuditEntry {
   action: AuditAction;

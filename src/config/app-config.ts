@@ -51,13 +51,27 @@ export interface AppConfig {
   };
   /** Vault master keys, newest (encrypting) first. Empty until {@link withLocalSecrets} in zero-setup mode. */
   readonly vaultKeys: readonly VaultKey[];
+  readonly uploads: { readonly maxFileBytes: number; readonly maxFiles: number };
+  readonly storage: { readonly driver: 'postgres' | 'local' };
+  readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number };
+  readonly embeddings: {
+    readonly provider: 'local' | 'openai';
+    readonly model: string;
+    readonly dimensions: number;
+    readonly batchSize: number;
+  };
+  readonly openai: { readonly timeoutMs: number; readonly maxRetries: number };
+  readonly notebooks: { readonly retentionDays: number };
   readonly jobs: {
     readonly concurrency: number;
+    /** Per-queue overrides of `concurrency`. */
+    readonly queueConcurrency: Readonly<Record<string, number>>;
     readonly attempts: number;
     readonly backoffMs: number;
     readonly retentionDays: number;
     readonly schedule: boolean;
     readonly worker: boolean;
+    readonly lockMs: number;
   };
 }
 
@@ -122,6 +136,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push('VAULT_KEYS is required when DATABASE_URL is set (every instance must share it)');
   }
   if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
+  if (env.EMBEDDING_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
+    problems.push('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY');
+  }
+  if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TARGET_TOKENS) {
+    problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TARGET_TOKENS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -162,13 +182,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimit: { max: env.AUTH_RATE_LIMIT_MAX, ttlMs: env.AUTH_RATE_LIMIT_TTL_SECONDS * 1000 },
     },
     vaultKeys,
+    uploads: { maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024, maxFiles: env.UPLOAD_MAX_FILES },
+    storage: { driver: env.STORAGE_DRIVER },
+    chunking: { targetTokens: env.CHUNK_TARGET_TOKENS, overlapTokens: env.CHUNK_OVERLAP_TOKENS },
+    embeddings: {
+      provider: env.EMBEDDING_PROVIDER === 'auto' ? (env.OPENAI_API_KEY ? 'openai' : 'local') : env.EMBEDDING_PROVIDER,
+      model: env.EMBEDDING_MODEL,
+      dimensions: env.EMBEDDING_DIMENSIONS,
+      batchSize: env.EMBEDDING_BATCH_SIZE,
+    },
+    openai: { timeoutMs: env.OPENAI_TIMEOUT_MS, maxRetries: env.OPENAI_MAX_RETRIES },
+    notebooks: { retentionDays: env.NOTEBOOK_RETENTION_DAYS },
     jobs: {
       concurrency: env.JOB_CONCURRENCY,
+      queueConcurrency: { ingestion: env.INGEST_CONCURRENCY },
       attempts: env.JOB_ATTEMPTS,
       backoffMs: env.JOB_BACKOFF_MS,
       retentionDays: env.JOB_RETENTION_DAYS,
       schedule: env.JOB_SCHEDULE,
       worker: env.JOB_WORKER,
+      lockMs: env.JOB_LOCK_MS,
     },
   };
 }

@@ -247,6 +247,84 @@ export class EnvSchema {
   })
   VAULT_KEYS?: string;
 
+  // --- Notebooks, sources, ingestion -------------------------------------------------------
+
+  /** Largest file accepted per upload, in MiB; enforced while streaming (413 past it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2048)
+  UPLOAD_MAX_FILE_MB = 50;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  UPLOAD_MAX_FILES = 20;
+
+  /** Where original files are kept: `postgres` (every instance can read them) or `local` (DATA_DIR/blobs). */
+  @IsIn(['postgres', 'local'])
+  STORAGE_DRIVER: 'postgres' | 'local' = 'postgres';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(32)
+  @Max(8000)
+  CHUNK_TARGET_TOKENS = 512;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  CHUNK_OVERLAP_TOKENS = 64;
+
+  /** `auto`: OpenAI when OPENAI_API_KEY is set, else the built-in local provider. */
+  @IsIn(['auto', 'local', 'openai'])
+  EMBEDDING_PROVIDER: 'auto' | 'local' | 'openai' = 'auto';
+
+  @IsString()
+  @MinLength(1)
+  EMBEDDING_MODEL = 'text-embedding-3-small';
+
+  /** Vector size, fixed per deployment; change it only together with `npm run reindex`. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(2000)
+  EMBEDDING_DIMENSIONS = 384;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2048)
+  EMBEDDING_BATCH_SIZE = 64;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  OPENAI_TIMEOUT_MS = 60_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  OPENAI_MAX_RETRIES = 4;
+
+  /** Ingestion jobs run at once per instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INGEST_CONCURRENCY = 2;
+
+  /** Deleted notebooks can be restored this many days; then a job purges them for good. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  NOTEBOOK_RETENTION_DAYS = 30;
+
   // --- Jobs ----------------------------------------------------------------------------------
 
   @Type(() => Number)
@@ -272,6 +350,16 @@ export class EnvSchema {
   @Min(1)
   @Max(3650)
   JOB_RETENTION_DAYS = 7;
+
+  /**
+   * Server mode: how long a worker's claim on a job lasts without renewal; a worker that dies
+   * (SIGKILL) is noticed and its job re-run by another worker after at most about twice this.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  JOB_LOCK_MS = 30_000;
 
   /** Run job handlers in this process. False makes an API-only instance (it still enqueues). */
   @Transform(toBool)

@@ -81,7 +81,11 @@ export class DatabaseModule {
             buildOrmOptions({
               clientUrl: config.database.url,
               embedded: embedded?.connection,
-              poolSize: config.database.poolSize,
+              // PGlite is one session: pglite-socket multiplexes client connections onto it message
+              // by message, so two connections' extended-protocol exchanges (Parse/Bind/Execute)
+              // can interleave and swap unnamed statements. One connection avoids that entirely,
+              // and costs nothing: PGlite runs one statement at a time anyway.
+              poolSize: embedded ? 1 : config.database.poolSize,
             }),
         }),
       ],

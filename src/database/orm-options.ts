@@ -38,6 +38,8 @@ export function buildOrmOptions(connection: OrmConnection): Options {
       emit: 'ts',
     },
     pool: { min: 0, max: connection.poolSize, idleTimeoutMillis: 30_000 },
+    // A request that cannot get a connection for this long fails (503) instead of hanging.
+    driverOptions: { connectionTimeoutMillis: 30_000 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     // Entities are declared explicitly; nothing is discovered from the filesystem at run time.

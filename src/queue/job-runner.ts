@@ -18,7 +18,16 @@ export type AttemptOutcome =
   | { kind: 'skipped' };
 
 export const JOB_CANCELLED_TOPIC = 'jobs.cancelled';
-export const JOB_PROGRESS_TOPIC = 'jobs.progress';
+/** Progress and the final state of one job, for live streams on any instance. */
+export const jobProgressTopic = (jobId: string): string => `jobs.progress.${jobId}`;
+
+export interface JobProgressEvent {
+  jobId: string;
+  progress?: number;
+  detail?: Record<string, unknown>;
+  /** Set once, on the attempt's outcome. */
+  outcome?: AttemptOutcome['kind'];
+}
 
 const MAX_ERROR_LENGTH = 2000;
 
@@ -87,7 +96,11 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
                 controller.abort(new JobCancelledError());
                 throw new JobCancelledError();
               }
-              await this.events.publish(JOB_PROGRESS_TOPIC, { jobId, progress: clamped, detail });
+              await this.events.publish(jobProgressTopic(jobId), {
+                jobId,
+                progress: clamped,
+                detail,
+              } satisfies JobProgressEvent);
             },
           };
           const result = await RequestContext.create(this.orm.em, () => handler.handle(job.payload as never, context));
@@ -107,7 +120,9 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     this.metrics.jobsTotal.inc({ ...labels, outcome: metricOutcome });
     stopTimer({ outcome: metricOutcome });
     if (outcome.kind !== 'skipped') {
-      await this.events.publish(JOB_PROGRESS_TOPIC, { jobId, state: outcome.kind }).catch(() => undefined);
+      await this.events
+        .publish(jobProgressTopic(jobId), { jobId, outcome: outcome.kind } satisfies JobProgressEvent)
+        .catch(() => undefined);
     }
     return outcome;
   }

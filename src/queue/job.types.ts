@@ -1,11 +1,14 @@
 /** Queues: one per kind of work, so a flood of one kind cannot starve another. */
 export enum QueueName {
   Maintenance = 'maintenance',
+  Ingestion = 'ingestion',
 }
 
 /** Every job Folio runs. Feature issues add their own names here. */
 export enum JobName {
   PurgeFinishedJobs = 'maintenance.purge-finished-jobs',
+  PurgeDeletedNotebooks = 'maintenance.purge-deleted-notebooks',
+  IngestSource = 'ingestion.ingest-source',
 }
 
 /**
@@ -14,6 +17,9 @@ export enum JobName {
  */
 export interface JobPayloads {
   [JobName.PurgeFinishedJobs]: { olderThanDays: number };
+  [JobName.PurgeDeletedNotebooks]: Record<string, never>;
+  /** Ingest a source as it is at `revision`; a later revision supersedes this job. */
+  [JobName.IngestSource]: { sourceId: string; revision: number };
 }
 
 export type JobNameOf = keyof JobPayloads & string;

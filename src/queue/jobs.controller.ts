@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, type MessageEvent, Param, ParseUUIDPipe, Post, Sse } from '@nestjs/common';
+import { type Observable } from 'rxjs';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
@@ -22,6 +23,20 @@ export class JobsController {
   @ApiErrors(400, 404)
   get(@Auth() auth: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobDto> {
     return this.jobs.get(auth, id);
+  }
+
+  @Sse(':id/events')
+  @Authorize('read', 'Job')
+  @ApiOperation({
+    operationId: 'jobEvents',
+    summary:
+      'Server-Sent Events: `state` now, `progress` as it happens (from any instance), `end` with the final record',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An event stream' })
+  @ApiErrors(400, 404)
+  events(@Auth() auth: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
+    return this.jobs.watch(auth, id);
   }
 
   @Post(':id/cancel')

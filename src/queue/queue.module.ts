@@ -55,7 +55,16 @@ export class QueueModule {
         DiscoveryModule,
         ...(useBull
           ? [
-              BullModule.forRoot({ url: config.redis.url, prefix: `${config.redis.keyPrefix}:bull` }),
+              BullModule.forRoot({
+                url: config.redis.url,
+                prefix: `${config.redis.keyPrefix}:bull`,
+                settings: {
+                  lockDuration: config.jobs.lockMs,
+                  lockRenewTime: Math.floor(config.jobs.lockMs / 2),
+                  stalledInterval: config.jobs.lockMs,
+                  maxStalledCount: 2,
+                },
+              }),
               BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
             ]
           : []),

@@ -35,6 +35,11 @@ export class UsersService {
     return this.repository.findByIdWithPassword(id);
   }
 
+  /** An account by (normalised) email, without its password hash. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.em.fork().findOne(User, { email });
+  }
+
   findProfile(id: string): Promise<User | null> {
     return this.repository.findProfile(id);
   }

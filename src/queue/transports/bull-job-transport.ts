@@ -32,7 +32,8 @@ export class BullJobTransport extends JobTransport {
   async start(queues: string[]): Promise<void> {
     for (const name of queues) {
       const queue = this.queues(name);
-      void queue.process('*', this.config.jobs.concurrency, (job: Job) => this.process(job));
+      const concurrency = this.config.jobs.queueConcurrency[name] ?? this.config.jobs.concurrency;
+      void queue.process('*', concurrency, (job: Job) => this.process(job));
       queue.on('error', (error: Error) => this.logger.warn(`queue ${name}: ${error.message}`));
     }
     this.started = queues;

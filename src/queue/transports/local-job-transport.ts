@@ -104,7 +104,11 @@ export class LocalJobTransport extends JobTransport {
 
   private pump(queue: string): void {
     const list = this.ready.get(queue) ?? [];
-    while (!this.stopped && list.length > 0 && (this.active.get(queue) ?? 0) < this.config.jobs.concurrency) {
+    while (
+      !this.stopped &&
+      list.length > 0 &&
+      (this.active.get(queue) ?? 0) < (this.config.jobs.queueConcurrency[queue] ?? this.config.jobs.concurrency)
+    ) {
       const next = list.shift()!;
       this.active.set(queue, (this.active.get(queue) ?? 0) + 1);
       void this.run(queue, next);

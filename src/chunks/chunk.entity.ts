@@ -1,0 +1,64 @@
+import { Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { BaseEntity } from '../database/base.entity';
+import { Notebook } from '../notebooks/notebook.entity';
+import { Source } from '../sources/source.entity';
+
+/** Where a chunk sits in its source. */
+export interface ChunkPosition {
+  page?: number;
+  pageEnd?: number;
+  headingPath?: string[];
+  lineStart?: number;
+  lineEnd?: number;
+  rowStart?: number;
+  rowEnd?: number;
+}
+
+/**
+ * A passage of a source with its embedding and full-text vector. The embedding column has no
+ * fixed size in the schema: the deployment's dimension (EMBEDDING_DIMENSIONS) is enforced by the
+ * HNSW index the application keeps on `embedding::vector(N)` (see EmbeddingIndex). `tsv` is a
+ * generated column. `(source_id, ordinal)` is unique: a retried job can never duplicate a chunk.
+ */
+@Entity({ tableName: 'chunks' })
+@Unique({ name: 'chunks_source_ordinal_unique', properties: ['sourceId', 'ordinal'] })
+@Index({ name: 'chunks_notebook_idx', properties: ['notebookId'] })
+@Index({ name: 'chunks_tsv_idx', properties: ['tsv'], type: 'gin' })
+export class Chunk extends BaseEntity {
+  @ManyToOne(() => Source, { mapToPk: true, fieldName: 'source_id', deleteRule: 'cascade' })
+  sourceId!: string;
+
+  /** Denormalised from the source, for notebook filters without a join. */
+  @ManyToOne(() => Notebook, { mapToPk: true, fieldName: 'notebook_id', deleteRule: 'cascade' })
+  notebookId!: string;
+
+  @Property({ type: 'integer' })
+  ordinal!: number;
+
+  @Property({ type: 'text' })
+  text!: string;
+
+  @Property({ type: 'integer' })
+  tokenCount!: number;
+
+  @Property({ type: 'text' })
+  contentHash!: string;
+
+  @Property({ type: 'json' })
+  position!: ChunkPosition;
+
+  @Property({ type: 'text', columnType: 'vector', lazy: true })
+  embedding!: string;
+
+  /** Which provider and model made the embedding, e.g. `local-hash-v1:384`. */
+  @Property({ type: 'text' })
+  embeddingModel!: string;
+
+  @Property({
+    type: 'text',
+    columnType: 'tsvector',
+    generated: "(to_tsvector('english', text)) stored",
+    lazy: true,
+  })
+  tsv?: string;
+}

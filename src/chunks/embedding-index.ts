@@ -1,0 +1,68 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { type AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+
+const LOCK_KEY = 0x464f4c4a; // any constant shared by all instances
+
+export const embeddingIndexName = (dimensions: number): string => `chunks_embedding_hnsw_${dimensions}`;
+
+/**
+ * The HNSW (cosine) index on chunk embeddings, for the deployment's dimension. The column has no
+ * fixed size (the dimension is a setting, not a schema constant), so the index is on
+ * `embedding::vector(N)` and kept here: created at start if missing, under an advisory lock so
+ * instances starting together build it once. Declared nowhere else on purpose (see the schema test).
+ */
+@Injectable()
+export class EmbeddingIndex implements OnApplicationBootstrap {
+  private readonly logger = new Logger(EmbeddingIndex.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensure(this.config.embeddings.dimensions);
+  }
+
+  async ensure(dimensions: number): Promise<void> {
+    const name = embeddingIndexName(dimensions);
+    await this.em
+      .fork()
+      .getKysely()
+      .connection()
+      .execute(async (db) => {
+        await sql`select pg_advisory_lock(${LOCK_KEY})`.execute(db);
+        try {
+          const { rows } = await sql<{
+            n: number;
+          }>`select count(*)::int as n from pg_indexes where indexname = ${name}`.execute(db);
+          if (rows[0].n > 0) return;
+          const started = Date.now();
+          await sql
+            .raw(
+              `create index if not exists "${name}" on chunks using hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) with (m = 16, ef_construction = 64)`,
+            )
+            .execute(db);
+          this.logger.log(`built ${name} in ${Date.now() - started} ms`);
+        } finally {
+          await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(db);
+        }
+      });
+  }
+
+  /** Drops the indexes of other dimensions (after a model change and `npm run reindex`). */
+  async dropOthers(dimensions: number): Promise<void> {
+    const db = this.em.fork().getKysely();
+    const { rows } = await sql<{ indexname: string }>`
+      select indexname from pg_indexes where tablename = 'chunks' and indexname like 'chunks_embedding_hnsw_%'`.execute(
+      db,
+    );
+    for (const { indexname } of rows) {
+      if (indexname !== embeddingIndexName(dimensions))
+        await sql.raw(`drop index if exists "${indexname}"`).execute(db);
+    }
+  }
+}

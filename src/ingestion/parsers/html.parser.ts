@@ -1,0 +1,120 @@
+import { type ChildNode, isTag, isText } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
+import { type Block, type ParsedDocument } from '../document';
+
+const SKIP = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'canvas',
+  'iframe',
+  'object',
+  'head',
+  'nav',
+  'button',
+  'select',
+  'form',
+]);
+const BLOCK = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'aside',
+  'header',
+  'footer',
+  'blockquote',
+  'li',
+  'dt',
+  'dd',
+  'tr',
+  'table',
+  'ul',
+  'ol',
+  'dl',
+  'figure',
+  'figcaption',
+  'caption',
+  'br',
+  'hr',
+  'pre',
+  'address',
+  'details',
+  'summary',
+]);
+const HEADING = /^h([1-6])$/;
+
+/**
+ * HTML (and DOCX, converted to HTML) via htmlparser2: visible text in reading order, grouped
+ * under its headings; scripts, styles and navigation are dropped; <pre> keeps its lines.
+ */
+export function parseHtml(input: string): ParsedDocument {
+  const document = parseDocument(input, { decodeEntities: true });
+  const blocks: Block[] = [];
+  const path: { level: number; text: string }[] = [];
+  let buffer = '';
+  let title: string | undefined;
+
+  const flush = (split: Block['split'] = 'sentences'): void => {
+    const text = split === 'lines' ? buffer.replace(/^\n+|\s+$/g, '') : buffer.replace(/\s+/g, ' ').trim();
+    if (text) blocks.push({ text, headingPath: path.map((p) => p.text), split });
+    buffer = '';
+  };
+
+  const walk = (nodes: ChildNode[]): void => {
+    for (const node of nodes) {
+      if (isText(node)) {
+        buffer += node.data;
+        continue;
+      }
+      if (!isTag(node)) continue;
+      const element = node;
+      const name = element.name.toLowerCase();
+      if (name === 'title' && !title) {
+        title = textOf(element).trim() || undefined;
+        continue;
+      }
+      if (SKIP.has(name)) continue;
+      const heading = HEADING.exec(name);
+      if (heading) {
+        flush();
+        const level = Number(heading[1]);
+        const text = textOf(element).replace(/\s+/g, ' ').replace(/¶$/, '').trim();
+        if (text) {
+          while (path.length > 0 && path[path.length - 1].level >= level) path.pop();
+          path.push({ level, text });
+          blocks.push({ text, headingPath: path.map((p) => p.text), heading: true });
+        }
+        continue;
+      }
+      if (name === 'pre') {
+        flush();
+        buffer = textOf(element);
+        flush('lines');
+        continue;
+      }
+      const isBlock = BLOCK.has(name) || name === 'td' || name === 'th';
+      if (isBlock && name !== 'td' && name !== 'th') flush();
+      walk(element.children);
+      if (name === 'td' || name === 'th') buffer += ' | ';
+      else if (isBlock) flush();
+      else buffer += '';
+    }
+  };
+  walk(document.children);
+  flush();
+  return {
+    text: blocks.map((b) => b.text).join('\n\n'),
+    blocks,
+    title: title ?? blocks.find((b) => b.headingPath?.length)?.headingPath?.[0],
+  };
+}
+
+function textOf(node: ChildNode): string {
+  if (isText(node)) return node.data;
+  if (isTag(node)) return node.children.map(textOf).join('');
+  return '';
+}

@@ -1,0 +1,158 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { GRANT_LEVELS, type GrantLevel } from '../notebook.entity';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateNotebookDto {
+  @ApiProperty({ maxLength: 200, example: 'Kestrel runbooks' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+}
+
+export class UpdateNotebookDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000, nullable: true, type: String })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
+}
+
+export class ListNotebooksQuery {
+  @ApiPropertyOptional({ description: 'Part of the name (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsUUID()
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export const ACCESS_LEVELS = ['owner', 'editor', 'viewer'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+export class NotebookDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  description!: string | null;
+
+  @ApiProperty({ format: 'uuid' })
+  ownerId!: string;
+
+  @ApiProperty({ enum: ACCESS_LEVELS, description: 'What the caller may do here (administrators act as owners)' })
+  access!: AccessLevel;
+
+  @ApiProperty()
+  sourceCount!: number;
+
+  @ApiProperty()
+  chunkCount!: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'Last change to the notebook or any of its sources' })
+  lastUpdatedAt!: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Set while in the trash' })
+  deletedAt!: string | null;
+}
+
+export class NotebookPageDto {
+  @ApiProperty({ type: [NotebookDto] })
+  items!: NotebookDto[];
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class GrantAccessDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'The user to share with (or give `email`)' })
+  @ValidateIf((o: GrantAccessDto) => o.email === undefined)
+  @IsUUID()
+  userId?: string;
+
+  @ApiPropertyOptional({ description: 'The user to share with (or give `userId`)' })
+  @ValidateIf((o: GrantAccessDto) => o.userId === undefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail()
+  email?: string;
+
+  @ApiProperty({ enum: GRANT_LEVELS })
+  @IsIn(GRANT_LEVELS)
+  level!: GrantLevel;
+}
+
+export class NotebookGrantDto {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty()
+  email!: string;
+
+  @ApiProperty({ enum: ACCESS_LEVELS })
+  level!: AccessLevel;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  grantedAt!: string | null;
+}
+
+export class AdminCreateNotebookDto extends CreateNotebookDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Owner (or give `ownerEmail`)' })
+  @ValidateIf((o: AdminCreateNotebookDto) => o.ownerEmail === undefined)
+  @IsUUID()
+  ownerId?: string;
+
+  @ApiPropertyOptional({ description: 'Owner (or give `ownerId`)' })
+  @ValidateIf((o: AdminCreateNotebookDto) => o.ownerId === undefined)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsEmail()
+  ownerEmail?: string;
+}

@@ -1,0 +1,59 @@
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { subject } from '@casl/ability';
+import { type Action } from '../access/permissions';
+import { type Principal } from '../access/principal';
+import { type AccessLevel } from './dto/notebook.dto';
+import { type NotebookRow, NotebooksRepository } from './notebooks.repository';
+
+export interface NotebookAccess {
+  notebook: NotebookRow;
+  /** What the caller is here: administrators act as owners. */
+  level: AccessLevel;
+}
+
+export const NOTEBOOK_NOT_FOUND = 'Notebook not found';
+
+/**
+ * The one place that decides what a caller may do with a notebook and its sources. A notebook the
+ * caller may not read answers 404 — exactly as if it did not exist — so ids leak nothing; one
+ * they may read but not change answers 403. The CASL ability decides, from the caller's roles,
+ * their API-key scopes and notebook limit, and the fields of this notebook (owner, grant).
+ */
+@Injectable()
+export class NotebookAccessService {
+  constructor(private readonly notebooks: NotebooksRepository) {}
+
+  async require(
+    auth: Principal,
+    notebookId: string,
+    action: Action,
+    options: { deleted?: boolean } = {},
+  ): Promise<NotebookAccess> {
+    const notebook = await this.notebooks.findForCaller(notebookId, auth.userId);
+    if (!notebook || Boolean(notebook.deleted_at) !== Boolean(options.deleted))
+      throw new NotFoundException(NOTEBOOK_NOT_FOUND);
+    const fields = { id: notebook.id, ownerId: notebook.owner_id, grant: notebook.grant };
+    if (!auth.ability.can('read', subject('Notebook', fields))) throw new NotFoundException(NOTEBOOK_NOT_FOUND);
+    if (action !== 'read' && !auth.ability.can(action, subject('Notebook', fields))) {
+      throw new ForbiddenException(`You may not ${action} this notebook`);
+    }
+    return { notebook, level: levelOf(auth, notebook) };
+  }
+
+  /** For source routes: the notebook must be visible, and the action allowed on its sources. */
+  async requireForSources(auth: Principal, notebookId: string, action: Action): Promise<NotebookAccess> {
+    const access = await this.require(auth, notebookId, 'read');
+    const { notebook } = access;
+    const fields = { notebookId: notebook.id, notebookOwnerId: notebook.owner_id, notebookGrant: notebook.grant };
+    if (!auth.ability.can(action, subject('Source', fields))) {
+      if (action === 'read') throw new NotFoundException(NOTEBOOK_NOT_FOUND);
+      throw new ForbiddenException(`You may not ${action} sources in this notebook`);
+    }
+    return access;
+  }
+}
+
+export function levelOf(auth: Principal, notebook: NotebookRow): AccessLevel {
+  if (notebook.owner_id === auth.userId || auth.roles.includes('admin')) return 'owner';
+  return notebook.grant ?? 'viewer';
+}

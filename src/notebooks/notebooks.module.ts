@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { AdminNotebooksController } from './admin-notebooks.controller';
+import { NotebookAccessService } from './notebook-access';
+import { NotebooksController } from './notebooks.controller';
+import { NotebooksMaintenanceProcessor } from './notebooks-maintenance.processor';
+import { NotebooksRepository } from './notebooks.repository';
+import { NotebooksService } from './notebooks.service';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [NotebooksController, AdminNotebooksController],
+  providers: [NotebooksRepository, NotebooksService, NotebookAccessService, NotebooksMaintenanceProcessor],
+  exports: [NotebooksService, NotebookAccessService],
+})
+export class NotebooksModule {}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { type GrantLevel, Notebook, NotebookGrant } from './notebook.entity';
+
+/** A notebook with the caller's grant on it (null: none) and its sources' totals. */
+export interface NotebookRow {
+  id: string;
+  name: string;
+  description: string | null;
+  owner_id: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  grant: GrantLevel | null;
+  source_count: number;
+  chunk_count: number;
+  last_updated_at: string;
+}
+
+export interface GrantRow {
+  user_id: string;
+  email: string;
+  level: GrantLevel;
+  created_at: string;
+}
+
+/** Every query on notebooks and their grants. Counts come from one lateral join: no N+1. */
+@Injectable()
+export class NotebooksRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  create(em: EntityManager, data: { ownerId: string; name: string; description?: string | null }): Notebook {
+    return em.create(Notebook, { ownerId: data.ownerId, name: data.name, description: data.description ?? null });
+  }
+
+  /** One notebook as the caller sees it, deleted or not (the service decides). */
+  async findForCaller(id: string, callerId: string): Promise<NotebookRow | null> {
+    const { rows } = await sql<NotebookRow>`
+      select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
+             coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
+             greatest(n.updated_at, s.last_source_update) as last_updated_at
+      from notebooks n
+      left join notebook_grants g on g.notebook_id = n.id and g.user_id = ${callerId}
+      left join lateral (
+        select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
+        from sources where notebook_id = n.id
+      ) s on true
+      where n.id = ${id}`.execute(this.db());
+    return rows[0] ?? null;
+  }
+
+  /** The caller's own and shared notebooks, newest first, optionally narrowed by name and ids. */
+  async listForCaller(
+    callerId: string,
+    filter: { search?: string; before?: string; limit: number; onlyIds?: readonly string[] | null },
+  ): Promise<NotebookRow[]> {
+    const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const { rows } = await sql<NotebookRow>`
+      select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
+             coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
+             greatest(n.updated_at, s.last_source_update) as last_updated_at
+      from notebooks n
+      left join notebook_grants g on g.notebook_id = n.id and g.user_id = ${callerId}
+      left join lateral (
+        select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
+        from sources where notebook_id = n.id
+      ) s on true
+      where n.deleted_at is null
+        and (n.owner_id = ${callerId} or g.user_id is not null)
+        and (${search}::text is null or n.name ilike ${search})
+        and (${filter.before ?? null}::uuid is null or n.id < ${filter.before ?? null})
+        and (${filter.onlyIds ? [...filter.onlyIds] : null}::uuid[] is null or n.id = any(${filter.onlyIds ? [...filter.onlyIds] : null}))
+      order by n.id desc
+      limit ${filter.limit}`.execute(this.db());
+    return rows;
+  }
+
+  async update(id: string, changes: { name?: string; description?: string | null }): Promise<void> {
+    await this.em.fork().nativeUpdate(Notebook, { id }, { ...changes, updatedAt: new Date() }, { filters: false });
+  }
+
+  async setDeleted(id: string, deleted: boolean): Promise<void> {
+    await this.em
+      .fork()
+      .nativeUpdate(
+        Notebook,
+        { id },
+        { deletedAt: deleted ? new Date() : null, updatedAt: new Date() },
+        { filters: false },
+      );
+  }
+
+  async grants(notebookId: string): Promise<GrantRow[]> {
+    const { rows } = await sql<GrantRow>`
+      select g.user_id, u.email, g.level, g.created_at from notebook_grants g join users u on u.id = g.user_id
+      where g.notebook_id = ${notebookId} order by g.created_at`.execute(this.db());
+    return rows;
+  }
+
+  async upsertGrant(
+    em: EntityManager,
+    grant: { notebookId: string; userId: string; level: GrantLevel; grantedBy: string },
+  ): Promise<void> {
+    await sql`
+      insert into notebook_grants (notebook_id, user_id, level, granted_by) values (${grant.notebookId}, ${grant.userId}, ${grant.level}, ${grant.grantedBy})
+      on conflict (notebook_id, user_id) do update set level = excluded.level, granted_by = excluded.granted_by`.execute(
+      em.getKysely(),
+    );
+  }
+
+  async deleteGrant(em: EntityManager, notebookId: string, userId: string): Promise<boolean> {
+    return (await em.nativeDelete(NotebookGrant, { notebookId, userId })) > 0;
+  }
+
+  /** Notebooks in the trash for longer than the retention period, with their sources' blob keys. */
+  async findExpired(deletedBefore: Date, limit: number): Promise<{ id: string; storage_keys: string[] }[]> {
+    const { rows } = await sql<{ id: string; storage_keys: string[] }>`
+      select n.id, array(select s.storage_key from sources s where s.notebook_id = n.id) as storage_keys
+      from notebooks n where n.deleted_at is not null and n.deleted_at < ${deletedBefore}
+      order by n.deleted_at limit ${limit}`.execute(this.db());
+    return rows;
+  }
+
+  async hardDelete(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.em.fork().nativeDelete(Notebook, { id: { $in: [...ids] } }, { filters: false });
+  }
+
+  private db() {
+    return this.em.fork().getKysely();
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { NotebooksModule } from '../notebooks/notebooks.module';
+import { SourcesController } from './sources.controller';
+import { SourcesRepository } from './sources.repository';
+import { SourcesService } from './sources.service';
+
+@Module({
+  imports: [NotebooksModule],
+  controllers: [SourcesController],
+  providers: [SourcesService, SourcesRepository],
+  exports: [SourcesService, SourcesRepository],
+})
+export class SourcesModule {}
