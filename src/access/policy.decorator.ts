@@ -32,6 +32,13 @@ const documented = (policy: RoutePolicy): (MethodDecorator & ClassDecorator)[] =
 const declare = (policy: RoutePolicy): MethodDecorator & ClassDecorator =>
   applyDecorators(SetMetadata(POLICY, policy), ...documented(policy));
 
+/**
+ * Administrators only: `manage` on `all`, which no conditional rule can satisfy. (A route-level
+ * check on a concrete subject passes whenever *some* rule could apply — a user may manage *their
+ * own* notebooks — so admin routes must not rely on one.)
+ */
+export const AdminOnly = (): MethodDecorator & ClassDecorator => Authorize('manage', 'all');
+
 /** Reachable without credentials. */
 export const Public = (): MethodDecorator & ClassDecorator => declare({ kind: 'public' });
 

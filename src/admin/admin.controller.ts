@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, Authorize, ReqMeta } from '../access/policy.decorator';
+import { AdminOnly, Auth, ReqMeta } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { type RequestMeta } from '../audit/audit.service';
 import { API_V1 } from '../http/api';
@@ -23,7 +23,7 @@ export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
   @Get('roles')
-  @Authorize('read', 'Role')
+  @AdminOnly()
   @ApiOperation({ operationId: 'adminListRoles', summary: 'Roles and their permissions' })
   @ApiOkResponse({ type: [RoleDto] })
   listRoles(@Auth() auth: Principal): Promise<RoleDto[]> {
@@ -31,7 +31,7 @@ export class AdminController {
   }
 
   @Get('users')
-  @Authorize('manage', 'User')
+  @AdminOnly()
   @ApiOperation({
     operationId: 'adminListUsers',
     summary: 'Users with roles and status; search by email, cursor pagination',
@@ -43,7 +43,7 @@ export class AdminController {
   }
 
   @Post('users/:id/role')
-  @Authorize('manage', 'User')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({ operationId: 'adminAddRole', summary: 'Give a user a role' })
   @ApiOkResponse({ type: UserDto })
@@ -58,7 +58,7 @@ export class AdminController {
   }
 
   @Delete('users/:id/role/:role')
-  @Authorize('manage', 'User')
+  @AdminOnly()
   @ApiOperation({
     operationId: 'adminRemoveRole',
     summary: 'Take a role from a user (never their last, never the last admin)',
@@ -70,7 +70,7 @@ export class AdminController {
   }
 
   @Post('users/:id/deactivate')
-  @Authorize('manage', 'User')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'adminDeactivateUser',
@@ -87,7 +87,7 @@ export class AdminController {
   }
 
   @Post('users/:id/reactivate')
-  @Authorize('manage', 'User')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'adminReactivateUser',
@@ -104,7 +104,7 @@ export class AdminController {
   }
 
   @Get('audit')
-  @Authorize('read', 'AuditLog')
+  @AdminOnly()
   @ApiOperation({ operationId: 'adminAuditLog', summary: 'The audit log, newest first; filter by actor, action, time' })
   @ApiOkResponse({ type: AuditPageDto })
   @ApiErrors(400)

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, Authorize, ReqMeta } from '../access/policy.decorator';
+import { AdminOnly, Auth, ReqMeta } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { type RequestMeta } from '../audit/audit.service';
 import { API_V1 } from '../http/api';
@@ -15,7 +15,7 @@ export class AdminNotebooksController {
   constructor(private readonly notebooks: NotebooksService) {}
 
   @Post()
-  @Authorize('manage', 'Notebook')
+  @AdminOnly()
   @ApiOperation({ operationId: 'adminCreateNotebook', summary: 'Create a notebook owned by any user' })
   @ApiCreatedResponse({ type: NotebookDto })
   @ApiErrors(400, 404)
@@ -28,7 +28,7 @@ export class AdminNotebooksController {
   }
 
   @Get(':id/access')
-  @Authorize('manage', 'Notebook')
+  @AdminOnly()
   @ApiOperation({ operationId: 'adminListNotebookAccess', summary: "Any notebook's owner and grants" })
   @ApiOkResponse({ type: [NotebookGrantDto] })
   @ApiErrors(400, 404)
@@ -37,7 +37,7 @@ export class AdminNotebooksController {
   }
 
   @Post(':id/access')
-  @Authorize('manage', 'Notebook')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOperation({ operationId: 'adminGrantNotebookAccess', summary: 'Grant a user access to any notebook' })
   @ApiOkResponse({ type: [NotebookGrantDto] })
@@ -52,7 +52,7 @@ export class AdminNotebooksController {
   }
 
   @Delete(':id/access/:userId')
-  @Authorize('manage', 'Notebook')
+  @AdminOnly()
   @HttpCode(204)
   @ApiOperation({ operationId: 'adminRevokeNotebookAccess', summary: "Revoke a user's access to any notebook" })
   @ApiNoContentResponse({ description: 'Revoked' })

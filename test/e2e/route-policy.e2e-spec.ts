@@ -1,40 +1,8 @@
-import { Controller, Get, Module, RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
-import { POLICY, type RoutePolicy } from '../../src/access/policy.decorator';
 import { bearer, createAdminUser } from '../utils/auth';
+import { routesOf } from '../utils/routes';
 import { createTestContext, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
-
-interface Route {
-  route: string;
-  policy: RoutePolicy | undefined;
-}
-
-/** Every route the application registers, with the policy it declares (on the method or its controller). */
-function routesOf(app: TestApp): Route[] {
-  const discovery = app.app.get(DiscoveryService);
-  const scanner = app.app.get(MetadataScanner);
-  const reflector = app.app.get(Reflector);
-  const routes: Route[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const instance = wrapper.instance as object | undefined;
-    if (!instance) continue;
-    const controller = instance.constructor;
-    const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-    for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
-      const handler = (instance as Record<string, unknown>)[name] as (...args: unknown[]) => unknown;
-      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      if (path === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      routes.push({
-        route: `${method} /${base}/${path}`.replace(/\/+/g, '/').replace(/\/$/, ''),
-        policy: reflector.getAllAndOverride<RoutePolicy | undefined>(POLICY, [handler, controller]),
-      });
-    }
-  }
-  return routes;
-}
 
 @Controller('api/v1/forgotten')
 class ForgottenController {
@@ -80,6 +48,14 @@ describe('access policy of every route', () => {
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/signup',
     ]);
+  });
+
+  it('every admin route is for administrators only (manage all), never a conditional check', () => {
+    const admin = routesOf(sut).filter((r) => r.route.includes('/api/v1/admin/'));
+    expect(admin.length).toBeGreaterThan(8);
+    for (const { route, policy } of admin) {
+      expect([route, policy]).toEqual([route, expect.objectContaining({ kind: 'authorize', action: 'manage', subject: 'all' })]);
+    }
   });
 
   it('a route that forgot its policy is denied to everyone, admins included', async () => {

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { bearer, signup, type TestUser } from '../utils/auth';
+import { query } from '../utils/db';
+import { createNotebook, settled, uploadOne } from '../utils/notebooks';
+import { routesOf } from '../utils/routes';
+import { createTestContext, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
+
+interface Probe {
+  /** The route template this probe covers, as routesOf() prints it. */
+  route: string;
+  path: string;
+  body?: Record<string, unknown>;
+  file?: boolean;
+}
+
+/**
+ * The cross-tenant matrix: user B calls every route that takes an id with user A's ids and must
+ * get 404 — exactly what a missing id gets — and never see A's canary text. A route that takes
+ * an id and is missing from the matrix fails the test: later features extend it.
+ */
+describe('tenant isolation', () => {
+  let context: TestContext;
+  let sut: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  const canary = `CANARY-${randomBytes(6).toString('hex')}`;
+  const ids = { notebook: '', source: '', job: '', key: '', bobNotebook: '' };
+
+  beforeAll(async () => {
+    context = await createTestContext();
+    sut = await startTestApp(context);
+    alice = await signup(sut.http, 'alice');
+    bob = await signup(sut.http, 'bob');
+    ids.notebook = await createNotebook(sut.http, alice.accessToken, `Alice ${canary}`);
+    const source = await uploadOne(sut.http, alice.accessToken, ids.notebook, 'secret.md', Buffer.from(`# Private\n\nAlice's plan: ${canary}.`));
+    await settled(sut.http, alice.accessToken, ids.notebook, source.id);
+    ids.source = source.id;
+    ids.job = source.jobId!;
+    ids.key = (
+      await request(sut.http).post('/api/v1/auth/api-keys').set(...bearer(alice.accessToken)).send({ name: canary, scopes: ['read'] }).expect(201)
+    ).body.id as string;
+    ids.bobNotebook = await createNotebook(sut.http, bob.accessToken, 'Bob');
+    await uploadOne(sut.http, bob.accessToken, ids.bobNotebook, 'bob.md', Buffer.from(`# Bob\n\nBob writes about ${canary.slice(0, 6)} things.`));
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await context?.destroy();
+  });
+
+  const probes = (): Probe[] => {
+    const nb = `/api/v1/notebooks/${ids.notebook}`;
+    const src = `${nb}/sources/${ids.source}`;
+    return [
+      { route: 'GET /api/v1/notebooks/:id', path: nb },
+      { route: 'PATCH /api/v1/notebooks/:id', path: nb, body: { name: 'taken over' } },
+      { route: 'DELETE /api/v1/notebooks/:id', path: nb },
+      { route: 'POST /api/v1/notebooks/:id/restore', path: `${nb}/restore` },
+      { route: 'GET /api/v1/notebooks/:id/access', path: `${nb}/access` },
+      { route: 'POST /api/v1/notebooks/:id/access', path: `${nb}/access`, body: { userId: bob.id, level: 'editor' } },
+      { route: 'DELETE /api/v1/notebooks/:id/access/:userId', path: `${nb}/access/${alice.id}` },
+      { route: 'POST /api/v1/notebooks/:id/sources', path: `${nb}/sources`, file: true },
+      { route: 'POST /api/v1/notebooks/:id/sources/text', path: `${nb}/sources/text`, body: { title: 't', text: 'injected' } },
+      { route: 'GET /api/v1/notebooks/:id/sources', path: `${nb}/sources` },
+      { route: 'GET /api/v1/notebooks/:id/sources/:sourceId', path: src },
+      { route: 'GET /api/v1/notebooks/:id/sources/:sourceId/content', path: `${src}/content` },
+      { route: 'DELETE /api/v1/notebooks/:id/sources/:sourceId', path: src },
+      { route: 'POST /api/v1/notebooks/:id/sources/:sourceId/reindex', path: `${src}/reindex` },
+      { route: 'POST /api/v1/notebooks/:id/search', path: `${nb}/search`, body: { query: canary } },
+      { route: 'GET /api/v1/jobs/:id', path: `/api/v1/jobs/${ids.job}` },
+      { route: 'GET /api/v1/jobs/:id/events', path: `/api/v1/jobs/${ids.job}/events` },
+      { route: 'POST /api/v1/jobs/:id/cancel', path: `/api/v1/jobs/${ids.job}/cancel` },
+      { route: 'DELETE /api/v1/auth/api-keys/:id', path: `/api/v1/auth/api-keys/${ids.key}` },
+    ];
+  };
+
+  it('covers every route that takes an id (admin routes excepted: those are admin-only)', () => {
+    const withIds = routesOf(sut)
+      .map((r) => r.route)
+      .filter((r) => r.includes('/:') && !r.includes('/api/v1/admin/'))
+      .sort();
+    expect(probes().map((p) => p.route).sort()).toEqual(withIds);
+  });
+
+  it("answers 404 to every one of another user's ids, and never shows their data", async () => {
+    for (const probe of probes()) {
+      const method = probe.route.split(' ')[0]!.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+      let req = request(sut.http)[method](probe.path).set(...bearer(bob.accessToken));
+      if (probe.file) req = req.attach('files', Buffer.from('bob was here'), 'bob.txt');
+      else if (probe.body) req = req.send(probe.body);
+      const res = await req;
+      expect([probe.route, res.status]).toEqual([probe.route, 404]);
+      expect(JSON.stringify(res.body) + res.text).not.toContain(canary);
+    }
+  });
+
+  it("a source id from another user's notebook is 404 inside one's own notebook too", async () => {
+    const own = `/api/v1/notebooks/${ids.bobNotebook}/sources/${ids.source}`;
+    for (const [method, path] of [
+      ['get', own],
+      ['get', `${own}/content`],
+      ['delete', own],
+      ['post', `${own}/reindex`],
+    ] as const) {
+      await request(sut.http)[method](path).set(...bearer(bob.accessToken)).expect(404);
+    }
+  });
+
+  it("lists and searches never return another user's notebooks or chunks", async () => {
+    const list = await request(sut.http).get('/api/v1/notebooks?limit=100').set(...bearer(bob.accessToken)).expect(200);
+    expect(JSON.stringify(list.body)).not.toContain(canary);
+    const hits = await request(sut.http).post(`/api/v1/notebooks/${ids.bobNotebook}/search`).set(...bearer(bob.accessToken)).send({ query: canary, k: 50 }).expect(200);
+    expect(JSON.stringify(hits.body)).not.toContain(canary);
+  });
+
+  it("changed nothing of the other user's", async () => {
+    const nb = await request(sut.http).get(`/api/v1/notebooks/${ids.notebook}`).set(...bearer(alice.accessToken)).expect(200);
+    expect(nb.body).toEqual(expect.objectContaining({ name: `Alice ${canary}`, sourceCount: 1, deletedAt: null }));
+    const source = await request(sut.http).get(`/api/v1/notebooks/${ids.notebook}/sources/${ids.source}`).set(...bearer(alice.accessToken)).expect(200);
+    expect(source.body.status).toBe('ready');
+    expect(await query(sut, `select user_id from notebook_grants where notebook_id = '${ids.notebook}'`)).toEqual([]);
+    const keys = await request(sut.http).get('/api/v1/auth/api-keys').set(...bearer(alice.accessToken)).expect(200);
+    expect((keys.body as { id: string }[]).map((k) => k.id)).toContain(ids.key);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Server } from 'node:http';
+import request from 'supertest';
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Reads a Server-Sent Events response to its end and parses the events. */
+export async function readEvents(http: Server, path: string, headers: Record<string, string>): Promise<{ status: number; events: SseEvent[] }> {
+  const res = await request(http)
+    .get(path)
+    .set(headers)
+    .buffer(true)
+    .parse((response, callback) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => callback(null, text));
+    });
+  const events: SseEvent[] = [];
+  if (res.status !== 200) return { status: res.status, events };
+  for (const block of (res.body as string).split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
+    if (lines.length === 0) continue;
+    const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    events.push({ event, data: data ? (JSON.parse(data) as unknown) : null });
+  }
+  return { status: res.status, events };
+}
