@@ -10,7 +10,9 @@ import { createTestContext, eventually, startTestApp, type TestApp, type TestCon
 const longDocument = (tag: string, paragraphs = 60): Buffer =>
   Buffer.from(
     `# ${tag}\n\n` +
-      Array.from({ length: paragraphs }, (_, i) => `Paragraph ${i} of ${tag} describes the skua survey and colony number ${i}. `.repeat(6)).join('\n\n'),
+      Array.from({ length: paragraphs }, (_, i) =>
+        `Paragraph ${i} of ${tag} describes the skua survey and colony number ${i}. `.repeat(6),
+      ).join('\n\n'),
   );
 
 describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
@@ -60,12 +62,20 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
 
   it('embeds through the real openai client: model, dimensions and key reach the server', async () => {
     const before = fake.embeddingCalls();
-    const source = await uploadOne(sut.http, user.accessToken, notebook, 'client.md', Buffer.from('# C\n\nThe fulmar glides over the swell.'));
+    const source = await uploadOne(
+      sut.http,
+      user.accessToken,
+      notebook,
+      'client.md',
+      Buffer.from('# C\n\nThe fulmar glides over the swell.'),
+    );
     expect((await settled(sut.http, user.accessToken, notebook, source.id)).status).toBe('ready');
-    const call = fake.requests.filter((r) => r.path === '/v1/embeddings')[before]!;
+    const call = fake.requests.filter((r) => r.path === '/v1/embeddings')[before];
     expect(call.authorization).toBe('Bearer test-openai-key');
-    expect(call.body).toEqual(expect.objectContaining({ model: 'text-embedding-3-small', dimensions: 384, encoding_format: 'float' }));
-    expect((await search(sut.http, user.accessToken, notebook, 'fulmar swell', 1))[0]!.sourceId).toBe(source.id);
+    expect(call.body).toEqual(
+      expect.objectContaining({ model: 'text-embedding-3-small', dimensions: 384, encoding_format: 'float' }),
+    );
+    expect((await search(sut.http, user.accessToken, notebook, 'fulmar swell', 1))[0].sourceId).toBe(source.id);
   });
 
   it('a transient upstream failure is retried and ends with exactly one copy of the chunks', async () => {
@@ -73,7 +83,10 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
     const source = await uploadOne(sut.http, user.accessToken, notebook, 'flaky.md', longDocument('flaky', 10));
     const done = await settled(sut.http, user.accessToken, notebook, source.id);
     expect(done.status).toBe('ready');
-    const job = await request(sut.http).get(`/api/v1/jobs/${source.jobId!}`).set(...bearer(user.accessToken)).expect(200);
+    const job = await request(sut.http)
+      .get(`/api/v1/jobs/${source.jobId!}`)
+      .set(...bearer(user.accessToken))
+      .expect(200);
     expect(job.body.attempts).toBe(3);
     const [rows] = await chunkRows(source.id);
     expect(rows).toEqual({ n: done.chunkCount, distinct_ordinals: done.chunkCount });
@@ -81,9 +94,18 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
 
   it('a model answering with the wrong dimension fails the source at once, with the reason', async () => {
     fake.dimensionsOverride = 1536;
-    const source = await uploadOne(sut.http, user.accessToken, notebook, 'dims.md', Buffer.from('# D\n\nWrong size vectors.'));
+    const source = await uploadOne(
+      sut.http,
+      user.accessToken,
+      notebook,
+      'dims.md',
+      Buffer.from('# D\n\nWrong size vectors.'),
+    );
     expect(await settled(sut.http, user.accessToken, notebook, source.id)).toEqual(
-      expect.objectContaining({ status: 'failed', error: expect.stringMatching(/returned 1536 dimensions; EMBEDDING_DIMENSIONS is 384/) }),
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.stringMatching(/returned 1536 dimensions; EMBEDDING_DIMENSIONS is 384/),
+      }),
     );
   });
 
@@ -94,25 +116,38 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
       Authorization: `Bearer ${user.accessToken}`,
     });
     expect(status).toBe(200);
-    expect(events[0]!.event).toBe('state');
-    const stages = events.filter((e) => e.event === 'progress').map((e) => (e.data as { detail: { stage: string } }).detail.stage);
+    expect(events[0].event).toBe('state');
+    const stages = events
+      .filter((e) => e.event === 'progress')
+      .map((e) => (e.data as { detail: { stage: string } }).detail.stage);
     expect(stages).toEqual(expect.arrayContaining(['embedding', 'storing', 'ready']));
-    expect(events.at(-1)).toEqual({ event: 'end', data: expect.objectContaining({ state: 'completed', progress: 100 }) });
+    expect(events.at(-1)).toEqual({
+      event: 'end',
+      data: expect.objectContaining({ state: 'completed', progress: 100 }),
+    });
   });
 
   it('cancelling mid-way stops the job and leaves no chunks behind', async () => {
     fake.embeddingDelayMs = 150;
     const source = await uploadOne(sut.http, user.accessToken, notebook, 'cancel.md', longDocument('cancel', 40));
     await eventually(async () => {
-      const res = await request(sut.http).get(`/api/v1/notebooks/${notebook}/sources/${source.id}`).set(...bearer(user.accessToken));
+      const res = await request(sut.http)
+        .get(`/api/v1/notebooks/${notebook}/sources/${source.id}`)
+        .set(...bearer(user.accessToken));
       return res.body.status === 'embedding' ? true : undefined;
     });
-    await request(sut.http).post(`/api/v1/jobs/${source.jobId!}/cancel`).set(...bearer(user.accessToken)).expect(200);
+    await request(sut.http)
+      .post(`/api/v1/jobs/${source.jobId!}/cancel`)
+      .set(...bearer(user.accessToken))
+      .expect(200);
     const done = await settled(sut.http, user.accessToken, notebook, source.id);
     expect(done.status).toBe('cancelled');
     const [rows] = await chunkRows(source.id);
-    expect(rows!.n).toBe(0);
-    const job = await request(sut.http).get(`/api/v1/jobs/${source.jobId!}`).set(...bearer(user.accessToken)).expect(200);
+    expect(rows.n).toBe(0);
+    const job = await request(sut.http)
+      .get(`/api/v1/jobs/${source.jobId!}`)
+      .set(...bearer(user.accessToken))
+      .expect(200);
     expect(job.body.state).toBe('cancelled');
   });
 
@@ -134,16 +169,23 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
     fake.embeddingDelayMs = 100;
     const source = await uploadOne(sut.http, user.accessToken, notebook, 'vanish.md', longDocument('vanish', 30));
     await eventually(async () => {
-      const res = await request(sut.http).get(`/api/v1/notebooks/${notebook}/sources/${source.id}`).set(...bearer(user.accessToken));
+      const res = await request(sut.http)
+        .get(`/api/v1/notebooks/${notebook}/sources/${source.id}`)
+        .set(...bearer(user.accessToken));
       return res.body.status === 'embedding' ? true : undefined;
     });
-    await request(sut.http).delete(`/api/v1/notebooks/${notebook}/sources/${source.id}`).set(...bearer(user.accessToken)).expect(204);
+    await request(sut.http)
+      .delete(`/api/v1/notebooks/${notebook}/sources/${source.id}`)
+      .set(...bearer(user.accessToken))
+      .expect(204);
     await eventually(async () => {
-      const res = await request(sut.http).get(`/api/v1/jobs/${source.jobId!}`).set(...bearer(user.accessToken));
+      const res = await request(sut.http)
+        .get(`/api/v1/jobs/${source.jobId!}`)
+        .set(...bearer(user.accessToken));
       return ['cancelled', 'completed', 'failed'].includes(res.body.state as string) ? true : undefined;
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [rows] = await chunkRows(source.id);
-    expect(rows!.n).toBe(0);
+    expect(rows.n).toBe(0);
   });
 });

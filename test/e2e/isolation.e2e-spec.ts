@@ -33,15 +33,31 @@ describe('tenant isolation', () => {
     alice = await signup(sut.http, 'alice');
     bob = await signup(sut.http, 'bob');
     ids.notebook = await createNotebook(sut.http, alice.accessToken, `Alice ${canary}`);
-    const source = await uploadOne(sut.http, alice.accessToken, ids.notebook, 'secret.md', Buffer.from(`# Private\n\nAlice's plan: ${canary}.`));
+    const source = await uploadOne(
+      sut.http,
+      alice.accessToken,
+      ids.notebook,
+      'secret.md',
+      Buffer.from(`# Private\n\nAlice's plan: ${canary}.`),
+    );
     await settled(sut.http, alice.accessToken, ids.notebook, source.id);
     ids.source = source.id;
     ids.job = source.jobId!;
     ids.key = (
-      await request(sut.http).post('/api/v1/auth/api-keys').set(...bearer(alice.accessToken)).send({ name: canary, scopes: ['read'] }).expect(201)
+      await request(sut.http)
+        .post('/api/v1/auth/api-keys')
+        .set(...bearer(alice.accessToken))
+        .send({ name: canary, scopes: ['read'] })
+        .expect(201)
     ).body.id as string;
     ids.bobNotebook = await createNotebook(sut.http, bob.accessToken, 'Bob');
-    await uploadOne(sut.http, bob.accessToken, ids.bobNotebook, 'bob.md', Buffer.from(`# Bob\n\nBob writes about ${canary.slice(0, 6)} things.`));
+    await uploadOne(
+      sut.http,
+      bob.accessToken,
+      ids.bobNotebook,
+      'bob.md',
+      Buffer.from(`# Bob\n\nBob writes about ${canary.slice(0, 6)} things.`),
+    );
   });
 
   afterAll(async () => {
@@ -61,7 +77,11 @@ describe('tenant isolation', () => {
       { route: 'POST /api/v1/notebooks/:id/access', path: `${nb}/access`, body: { userId: bob.id, level: 'editor' } },
       { route: 'DELETE /api/v1/notebooks/:id/access/:userId', path: `${nb}/access/${alice.id}` },
       { route: 'POST /api/v1/notebooks/:id/sources', path: `${nb}/sources`, file: true },
-      { route: 'POST /api/v1/notebooks/:id/sources/text', path: `${nb}/sources/text`, body: { title: 't', text: 'injected' } },
+      {
+        route: 'POST /api/v1/notebooks/:id/sources/text',
+        path: `${nb}/sources/text`,
+        body: { title: 't', text: 'injected' },
+      },
       { route: 'GET /api/v1/notebooks/:id/sources', path: `${nb}/sources` },
       { route: 'GET /api/v1/notebooks/:id/sources/:sourceId', path: src },
       { route: 'GET /api/v1/notebooks/:id/sources/:sourceId/content', path: `${src}/content` },
@@ -80,13 +100,19 @@ describe('tenant isolation', () => {
       .map((r) => r.route)
       .filter((r) => r.includes('/:') && !r.includes('/api/v1/admin/'))
       .sort();
-    expect(probes().map((p) => p.route).sort()).toEqual(withIds);
+    expect(
+      probes()
+        .map((p) => p.route)
+        .sort(),
+    ).toEqual(withIds);
   });
 
   it("answers 404 to every one of another user's ids, and never shows their data", async () => {
     for (const probe of probes()) {
-      const method = probe.route.split(' ')[0]!.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-      let req = request(sut.http)[method](probe.path).set(...bearer(bob.accessToken));
+      const method = probe.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+      let req = request(sut.http)
+        [method](probe.path)
+        .set(...bearer(bob.accessToken));
       if (probe.file) req = req.attach('files', Buffer.from('bob was here'), 'bob.txt');
       else if (probe.body) req = req.send(probe.body);
       const res = await req;
@@ -103,24 +129,43 @@ describe('tenant isolation', () => {
       ['delete', own],
       ['post', `${own}/reindex`],
     ] as const) {
-      await request(sut.http)[method](path).set(...bearer(bob.accessToken)).expect(404);
+      await request(sut.http)
+        [method](path)
+        .set(...bearer(bob.accessToken))
+        .expect(404);
     }
   });
 
   it("lists and searches never return another user's notebooks or chunks", async () => {
-    const list = await request(sut.http).get('/api/v1/notebooks?limit=100').set(...bearer(bob.accessToken)).expect(200);
+    const list = await request(sut.http)
+      .get('/api/v1/notebooks?limit=100')
+      .set(...bearer(bob.accessToken))
+      .expect(200);
     expect(JSON.stringify(list.body)).not.toContain(canary);
-    const hits = await request(sut.http).post(`/api/v1/notebooks/${ids.bobNotebook}/search`).set(...bearer(bob.accessToken)).send({ query: canary, k: 50 }).expect(200);
+    const hits = await request(sut.http)
+      .post(`/api/v1/notebooks/${ids.bobNotebook}/search`)
+      .set(...bearer(bob.accessToken))
+      .send({ query: canary, k: 50 })
+      .expect(200);
     expect(JSON.stringify(hits.body)).not.toContain(canary);
   });
 
   it("changed nothing of the other user's", async () => {
-    const nb = await request(sut.http).get(`/api/v1/notebooks/${ids.notebook}`).set(...bearer(alice.accessToken)).expect(200);
+    const nb = await request(sut.http)
+      .get(`/api/v1/notebooks/${ids.notebook}`)
+      .set(...bearer(alice.accessToken))
+      .expect(200);
     expect(nb.body).toEqual(expect.objectContaining({ name: `Alice ${canary}`, sourceCount: 1, deletedAt: null }));
-    const source = await request(sut.http).get(`/api/v1/notebooks/${ids.notebook}/sources/${ids.source}`).set(...bearer(alice.accessToken)).expect(200);
+    const source = await request(sut.http)
+      .get(`/api/v1/notebooks/${ids.notebook}/sources/${ids.source}`)
+      .set(...bearer(alice.accessToken))
+      .expect(200);
     expect(source.body.status).toBe('ready');
     expect(await query(sut, `select user_id from notebook_grants where notebook_id = '${ids.notebook}'`)).toEqual([]);
-    const keys = await request(sut.http).get('/api/v1/auth/api-keys').set(...bearer(alice.accessToken)).expect(200);
+    const keys = await request(sut.http)
+      .get('/api/v1/auth/api-keys')
+      .set(...bearer(alice.accessToken))
+      .expect(200);
     expect((keys.body as { id: string }[]).map((k) => k.id)).toContain(ids.key);
   });
 });

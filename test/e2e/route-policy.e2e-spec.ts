@@ -54,7 +54,10 @@ describe('access policy of every route', () => {
     const admin = routesOf(sut).filter((r) => r.route.includes('/api/v1/admin/'));
     expect(admin.length).toBeGreaterThan(8);
     for (const { route, policy } of admin) {
-      expect([route, policy]).toEqual([route, expect.objectContaining({ kind: 'authorize', action: 'manage', subject: 'all' })]);
+      expect([route, policy]).toEqual([
+        route,
+        expect.objectContaining({ kind: 'authorize', action: 'manage', subject: 'all' }),
+      ]);
     }
   });
 

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+
+/** An app under test, or the base URL of one running in another process. */
+export type Target = Server | string;
 import { EntityManager } from '@mikro-orm/postgresql';
 import request from 'supertest';
 import { AuditService } from '../../src/audit/audit.service';
@@ -23,7 +26,7 @@ export const uniqueEmail = (tag = 'user'): string =>
   `${tag}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomBytes(2).toString('hex')}@example.test`;
 
 /** Signs a new user up through the API (real argon2, real tokens). */
-export async function signup(http: Server, tag = 'user', ip?: string): Promise<TestUser> {
+export async function signup(http: Target, tag = 'user', ip?: string): Promise<TestUser> {
   const email = uniqueEmail(tag);
   const req = request(http).post('/api/v1/auth/signup');
   if (ip) req.set('X-Forwarded-For', ip);
@@ -39,7 +42,7 @@ export async function signup(http: Server, tag = 'user', ip?: string): Promise<T
 }
 
 export async function login(
-  http: Server,
+  http: Target,
   email: string,
   password = PASSWORD,
 ): Promise<{ accessToken: string; refreshToken: string }> {

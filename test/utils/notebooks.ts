@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
-import { bearer } from './auth';
+import { bearer, type Target } from './auth';
 import { eventually } from './test-app';
 
 export interface SourceBody {
@@ -18,7 +17,7 @@ export interface SourceBody {
 
 export const fixture = (name: string): Buffer => readFileSync(join(__dirname, '../fixtures', name));
 
-export async function createNotebook(http: Server, token: string, name = 'Notebook'): Promise<string> {
+export async function createNotebook(http: Target, token: string, name = 'Notebook'): Promise<string> {
   const res = await request(http)
     .post('/api/v1/notebooks')
     .set(...bearer(token))
@@ -27,7 +26,7 @@ export async function createNotebook(http: Server, token: string, name = 'Notebo
   return (res.body as { id: string }).id;
 }
 
-export function upload(http: Server, token: string, notebookId: string, files: { name: string; data: Buffer }[]) {
+export function upload(http: Target, token: string, notebookId: string, files: { name: string; data: Buffer }[]) {
   const req = request(http)
     .post(`/api/v1/notebooks/${notebookId}/sources`)
     .set(...bearer(token));
@@ -36,7 +35,7 @@ export function upload(http: Server, token: string, notebookId: string, files: {
 }
 
 export async function uploadOne(
-  http: Server,
+  http: Target,
   token: string,
   notebookId: string,
   name: string,
@@ -50,7 +49,7 @@ const TERMINAL = ['ready', 'failed', 'cancelled'];
 
 /** Polls a source until it reaches a terminal status (ready, failed, cancelled). */
 export async function settled(
-  http: Server,
+  http: Target,
   token: string,
   notebookId: string,
   sourceId: string,
@@ -70,7 +69,7 @@ export async function settled(
   );
 }
 
-export async function search(http: Server, token: string, notebookId: string, query: string, k = 5) {
+export async function search(http: Target, token: string, notebookId: string, query: string, k = 5) {
   const res = await request(http)
     .post(`/api/v1/notebooks/${notebookId}/search`)
     .set(...bearer(token))

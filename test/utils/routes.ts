@@ -33,4 +33,3 @@ export function routesOf(app: TestApp): Route[] {
   }
   return routes;
 }
-

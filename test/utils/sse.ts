@@ -7,7 +7,11 @@ export interface SseEvent {
 }
 
 /** Reads a Server-Sent Events response to its end and parses the events. */
-export async function readEvents(http: Server, path: string, headers: Record<string, string>): Promise<{ status: number; events: SseEvent[] }> {
+export async function readEvents(
+  http: Server,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; events: SseEvent[] }> {
   const res = await request(http)
     .get(path)
     .set(headers)
@@ -23,8 +27,15 @@ export async function readEvents(http: Server, path: string, headers: Record<str
   for (const block of (res.body as string).split('\n\n')) {
     const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
     if (lines.length === 0) continue;
-    const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
-    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    const event =
+      lines
+        .find((l) => l.startsWith('event:'))
+        ?.slice(6)
+        .trim() ?? 'message';
+    const data = lines
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim())
+      .join('\n');
     events.push({ event, data: data ? (JSON.parse(data) as unknown) : null });
   }
   return { status: res.status, events };
