@@ -99,6 +99,23 @@ export async function stopNode(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Drops and recreates a database, for runs that must start empty; returns its URL. */
+export async function freshDatabase(url: string): Promise<string> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1).replace(/"/g, '');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
 /** Creates the database if it does not exist; returns its URL. */
 export async function ensureDatabase(url: string): Promise<string> {
   const target = new URL(url);

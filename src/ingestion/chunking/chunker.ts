@@ -55,10 +55,11 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
 
   for (const piece of pieces) {
     const sectionBreak = piece.boundary && tokens >= options.targetTokens / 4;
-    if (current.length > 0 && (tokens + piece.tokens > options.targetTokens || sectionBreak)) {
+    // Each piece after the first also brings its separator ("\n" or "\n\n"): about a token.
+    if (current.length > 0 && (tokens + 1 + piece.tokens > options.targetTokens || sectionBreak)) {
       emit();
       let carry = sectionBreak ? [] : overlapOf(current, options.overlapTokens);
-      let carried = carry.reduce((n, p) => n + p.tokens, 0);
+      let carried = carry.reduce((n, p) => n + p.tokens + 1, 0);
       // The overlap must not push the next chunk past the target.
       if (carried + piece.tokens > options.targetTokens) {
         carry = [];
@@ -67,8 +68,8 @@ export function chunkBlocks(blocks: readonly Block[], options: ChunkingOptions):
       current = carry;
       tokens = carried;
     }
+    tokens += piece.tokens + (current.length > 0 ? 1 : 0);
     current.push(piece);
-    tokens += piece.tokens;
   }
   emit();
   return chunks;
@@ -110,8 +111,7 @@ function* groupParts(
   let bufferStart = 0;
   const flush = function* (): Generator<{ text: string; tokens: number; lineOffset: number; lineCount: number }> {
     if (buffer.length > 0) {
-      const text = buffer.join(joiner);
-      yield { text, tokens: tokenizer.count(text), lineOffset: bufferStart, lineCount: buffer.length };
+      yield { text: buffer.join(joiner), tokens, lineOffset: bufferStart, lineCount: buffer.length };
     }
     buffer = [];
     tokens = 0;
@@ -135,7 +135,7 @@ function* groupParts(
     }
     if (buffer.length === 0) bufferStart = lineOffset;
     buffer.push(part);
-    tokens += partTokens + 1;
+    tokens += partTokens + (joiner === ' ' ? 0 : 1);
     lineOffset += 1;
   }
   yield* flush();

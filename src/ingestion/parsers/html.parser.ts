@@ -77,7 +77,7 @@ export function parseHtml(input: string): ParsedDocument {
         title = textOf(element).trim() || undefined;
         continue;
       }
-      if (SKIP.has(name)) continue;
+      if (SKIP.has(name) || isChrome(element)) continue;
       const heading = HEADING.exec(name);
       if (heading) {
         flush();
@@ -88,6 +88,16 @@ export function parseHtml(input: string): ParsedDocument {
           path.push({ level, text });
           blocks.push({ text, headingPath: path.map((p) => p.text), heading: true });
         }
+        continue;
+      }
+      if (name === 'tr') {
+        // A table row is one line of its cells, whatever blocks the cells contain.
+        flush();
+        const cells = element.children
+          .filter((c) => isTag(c) && (c.name === 'td' || c.name === 'th'))
+          .map((c) => textOf(c).replace(/\s+/g, ' ').trim());
+        buffer = cells.join(' | ');
+        flush('lines');
         continue;
       }
       if (name === 'pre') {
@@ -111,6 +121,14 @@ export function parseHtml(input: string): ParsedDocument {
     blocks,
     title: title ?? blocks.find((b) => b.headingPath?.length)?.headingPath?.[0],
   };
+}
+
+/** Page furniture rather than content: navigation, banners, footers, hidden elements. */
+function isChrome(element: { attribs: Record<string, string> }): boolean {
+  const role = element.attribs.role;
+  return (
+    role === 'navigation' || role === 'banner' || role === 'contentinfo' || element.attribs['aria-hidden'] === 'true'
+  );
 }
 
 function textOf(node: ChildNode): string {

@@ -1,0 +1,157 @@
+/* eslint-disable no-console -- benchmarks report on stdout */
+// npm run bench:ingest — ingests a real document collection not written by us (the HTML manual
+// of Python 3.11 from Debian's python3.11-doc) through Folio's API in server mode with the local
+// embedding provider, and prints pages/s, chunks/s, the time until everything is searchable and
+// Folio's peak RSS. Target on a 2-core machine: ≥ 300 chunks/s end to end, peak RSS < 1 GiB.
+//
+// Environment: as bench:http, plus BENCH_PAGES (limit the number of pages), BENCH_UPLOAD_PARALLEL
+// (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default 2).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Client } from 'pg';
+import {
+  benchTargets,
+  benchUser,
+  envNumber,
+  folioServerEnv,
+  freshDatabase,
+  machineSummary,
+  startNode,
+  stopNode,
+} from './lib';
+
+const FOLIO = 'http://127.0.0.1:3804';
+const FILES_PER_REQUEST = 25;
+
+function htmlPages(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('_')) continue; // _static, _sources, _images: not pages
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.html')) out.push(path);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+function rssKiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+async function main(): Promise<void> {
+  const targets = benchTargets();
+  // A fresh database every run: index sizes (HNSW above all) change what inserting costs.
+  const databaseUrl = await freshDatabase(
+    process.env.BENCH_INGEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_ingest',
+  );
+  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-python-docs.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  let pages = htmlPages(root);
+  if (process.env.BENCH_PAGES) pages = pages.slice(0, envNumber('BENCH_PAGES', pages.length));
+  const bytes = pages.reduce((n, p) => n + statSync(p).size, 0);
+  const parallel = envNumber('BENCH_UPLOAD_PARALLEL', 4);
+  console.log(`bench:ingest on ${machineSummary()}`);
+  console.log(`corpus: ${pages.length} HTML pages of the Python 3.11 manual, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+
+  const folio = await startNode(
+    'src/main.js',
+    {
+      ...folioServerEnv(databaseUrl, targets.redisUrl, 3804),
+      EMBEDDING_PROVIDER: 'local',
+      UPLOAD_MAX_FILES: String(FILES_PER_REQUEST),
+      INGEST_CONCURRENCY: String(envNumber('BENCH_INGEST_CONCURRENCY', 2)),
+    },
+    `${FOLIO}/health/ready`,
+  );
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(folio.pid!).rss)), 100);
+  try {
+    const user = await benchUser(FOLIO, `bench-ingest-${Date.now()}@example.test`);
+    const auth = { authorization: `Bearer ${user.accessToken}` };
+    const created = await fetch(`${FOLIO}/api/v1/notebooks`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Python 3.11 manual' }),
+    });
+    const notebook = ((await created.json()) as { id: string }).id;
+
+    const started = Date.now();
+    const batches: string[][] = [];
+    for (let i = 0; i < pages.length; i += FILES_PER_REQUEST) batches.push(pages.slice(i, i + FILES_PER_REQUEST));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < batches.length) {
+          const batch = batches[next++];
+          const form = new FormData();
+          for (const page of batch) {
+            const name = relative(root, page).replace(/[\\/]/g, '_');
+            form.append('files', new Blob([readFileSync(page)], { type: 'text/html' }), name);
+          }
+          const res = await fetch(`${FOLIO}/api/v1/notebooks/${notebook}/sources`, {
+            method: 'POST',
+            headers: auth,
+            body: form,
+          });
+          if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+        }
+      }),
+    );
+    const uploaded = Date.now();
+
+    let counts: Record<string, { n: number; chunks: number; tokens: number }> = {};
+    for (;;) {
+      const { rows } = await db.query<{ status: string; n: number; chunks: number; tokens: number }>(
+        `select status, count(*)::int as n, coalesce(sum(chunk_count), 0)::int as chunks, coalesce(sum(token_count), 0)::int as tokens
+         from sources where notebook_id = $1 group by status`,
+        [notebook],
+      );
+      counts = Object.fromEntries(rows.map((r) => [r.status, r]));
+      const finished = (counts.ready?.n ?? 0) + (counts.failed?.n ?? 0);
+      if (finished >= pages.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const searchable = Date.now();
+    const { hwm } = rssKiB(folio.pid!);
+
+    const probe = await fetch(`${FOLIO}/api/v1/notebooks/${notebook}/search`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'how do I read a file line by line', k: 3 }),
+    });
+    const hits = ((await probe.json()) as { hits: { sourceTitle: string }[] }).hits;
+
+    const seconds = (searchable - started) / 1000;
+    const chunks = counts.ready?.chunks ?? 0;
+    console.log(`\nuploaded ${pages.length} pages in ${((uploaded - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `ready: ${counts.ready?.n ?? 0}, failed: ${counts.failed?.n ?? 0}; ${chunks} chunks, ${counts.ready?.tokens ?? 0} tokens`,
+    );
+    console.log(`time until everything is searchable: ${seconds.toFixed(1)} s`);
+    console.log(
+      `throughput end to end: ${(pages.length / seconds).toFixed(1)} pages/s, ${(chunks / seconds).toFixed(0)} chunks/s`,
+    );
+    console.log(
+      `Folio peak RSS: ${(Math.max(peakRss, hwm) / 1024).toFixed(0)} MiB (sampled ${(peakRss / 1024).toFixed(0)} MiB, VmHWM ${(hwm / 1024).toFixed(0)} MiB)`,
+    );
+    console.log(`search "how do I read a file line by line" → ${hits.map((h) => h.sourceTitle).join(', ')}`);
+  } finally {
+    clearInterval(sampler);
+    await db.end();
+    await stopNode(folio);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
