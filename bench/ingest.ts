@@ -5,9 +5,11 @@
 // Folio's peak RSS. Target on a 2-core machine: ≥ 300 chunks/s end to end, peak RSS < 1 GiB.
 //
 // Environment: as bench:http, plus BENCH_PAGES (limit the number of pages), BENCH_UPLOAD_PARALLEL
-// (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default 2).
+// (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default: Folio's own);
+// INGEST_WORKERS and other Folio settings pass through from the environment.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -38,6 +40,26 @@ function htmlPages(root: string): string[] {
   return out.sort();
 }
 
+/** CPU seconds (user + system) used so far by Folio, by every Postgres process and by Redis. */
+function cpuSeconds(folioPid: number): { folio: number; postgres: number; redis: number } {
+  const ticks = 100; // USER_HZ on Linux
+  const out = { folio: 0, postgres: 0, redis: 0 };
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = (Number(fields[11]) + Number(fields[12])) / ticks; // utime, stime
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (Number(pid) === folioPid) out.folio += used;
+      else if (comm === 'postgres') out.postgres += used;
+      else if (comm.startsWith('redis')) out.redis += used;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
 function rssKiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -66,7 +88,7 @@ async function main(): Promise<void> {
       ...folioServerEnv(databaseUrl, targets.redisUrl, 3804),
       EMBEDDING_PROVIDER: 'local',
       UPLOAD_MAX_FILES: String(FILES_PER_REQUEST),
-      INGEST_CONCURRENCY: String(envNumber('BENCH_INGEST_CONCURRENCY', 2)),
+      ...(process.env.BENCH_INGEST_CONCURRENCY ? { INGEST_CONCURRENCY: process.env.BENCH_INGEST_CONCURRENCY } : {}),
     },
     `${FOLIO}/health/ready`,
   );
@@ -84,6 +106,7 @@ async function main(): Promise<void> {
     });
     const notebook = ((await created.json()) as { id: string }).id;
 
+    const cpuBefore = cpuSeconds(folio.pid!);
     const started = Date.now();
     const batches: string[][] = [];
     for (let i = 0; i < pages.length; i += FILES_PER_REQUEST) batches.push(pages.slice(i, i + FILES_PER_REQUEST));
@@ -121,6 +144,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const searchable = Date.now();
+    const cpuAfter = cpuSeconds(folio.pid!);
     const { hwm } = rssKiB(folio.pid!);
 
     const probe = await fetch(`${FOLIO}/api/v1/notebooks/${notebook}/search`, {
@@ -142,6 +166,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `Folio peak RSS: ${(Math.max(peakRss, hwm) / 1024).toFixed(0)} MiB (sampled ${(peakRss / 1024).toFixed(0)} MiB, VmHWM ${(hwm / 1024).toFixed(0)} MiB)`,
+    );
+    const used = (key: keyof typeof cpuAfter): string => (cpuAfter[key] - cpuBefore[key]).toFixed(1);
+    console.log(
+      `CPU used meanwhile: Folio ${used('folio')} s, Postgres ${used('postgres')} s, Redis ${used('redis')} s (of ${(seconds * cpus().length).toFixed(1)} s available)`,
     );
     console.log(`search "how do I read a file line by line" → ${hits.map((h) => h.sourceTitle).join(', ')}`);
   } finally {

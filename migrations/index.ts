@@ -2,6 +2,7 @@ import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000_foundation';
 import { Migration20261122010000Identity } from './Migration20261122010000_identity';
 import { Migration20261122020000Notebooks } from './Migration20261122020000_notebooks';
+import { Migration20261122030000Compression } from './Migration20261122030000_compression';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
   { name: 'Migration20261122010000_identity', class: Migration20261122010000Identity },
   { name: 'Migration20261122020000_notebooks', class: Migration20261122020000Notebooks },
+  { name: 'Migration20261122030000_compression', class: Migration20261122030000Compression },
 ];

@@ -63,6 +63,7 @@ export class ChunksRepository {
              1 - (c.embedding::vector(${sql.raw(String(dimensions))}) <=> ${vector}::vector(${sql.raw(String(dimensions))})) as score
       from chunks c join sources s on s.id = c.source_id
       where c.notebook_id = ${notebookId} and c.embedding_model = ${model}
+        and vector_dims(c.embedding) = ${sql.raw(String(dimensions))}
       order by c.embedding::vector(${sql.raw(String(dimensions))}) <=> ${vector}::vector(${sql.raw(String(dimensions))})
       limit ${k}`.execute(this.em.fork().getKysely());
     return rows;

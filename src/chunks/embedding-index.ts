@@ -18,8 +18,9 @@ export const embeddingIndexName = (dimensions: number): string => `chunks_embedd
 /**
  * The HNSW (cosine) index on chunk embeddings, for the deployment's dimension. The column has no
  * fixed size (the dimension is a setting, not a schema constant), so the index is on
- * `embedding::vector(N)` and kept here: created at start if missing, under an advisory lock so
- * instances starting together build it once. Declared nowhere else on purpose (see the schema test).
+ * `embedding::vector(N)`, partial to the rows of that dimension (so chunks of a previous model
+ * do not stop it from being built; queries repeat the predicate), and kept here: created at start
+ * if missing, under an advisory lock so instances starting together build it once. Declared nowhere else on purpose (see the schema test).
  */
 @Injectable()
 export class EmbeddingIndex implements OnApplicationBootstrap {
@@ -50,7 +51,7 @@ export class EmbeddingIndex implements OnApplicationBootstrap {
           const started = Date.now();
           await sql
             .raw(
-              `create index if not exists "${name}" on chunks using hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) with (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction})`,
+              `create index if not exists "${name}" on chunks using hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) with (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction}) where vector_dims(embedding) = ${dimensions}`,
             )
             .execute(db);
           this.logger.log(`built ${name} in ${Date.now() - started} ms`);

@@ -9,9 +9,14 @@ import { withLocalSecrets } from '../config/local-secrets';
 
 /**
  * Runs a command-line tool inside the application (database, vault, services) without the HTTP
- * server or background work, then closes it. Exits 1 with the message on failure.
+ * server, then closes it. Exits 1 with the message on failure. With `worker`, the tool also runs
+ * background jobs (alongside any running instances in server mode).
  */
-export function runTool(name: string, tool: (app: INestApplicationContext) => Promise<void>): void {
+export function runTool(
+  name: string,
+  tool: (app: INestApplicationContext) => Promise<void>,
+  options: { worker?: boolean } = {},
+): void {
   const main = async (): Promise<void> => {
     if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
     const config = withLocalSecrets(
@@ -19,7 +24,7 @@ export function runTool(name: string, tool: (app: INestApplicationContext) => Pr
         ...process.env,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         JOB_SCHEDULE: 'false',
-        JOB_WORKER: 'false',
+        JOB_WORKER: options.worker ? 'true' : 'false',
       }),
     );
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {

@@ -54,6 +54,8 @@ export interface AppConfig {
   readonly uploads: { readonly maxFileBytes: number; readonly maxFiles: number };
   readonly storage: { readonly driver: 'postgres' | 'local' };
   readonly chunking: { readonly targetTokens: number; readonly overlapTokens: number };
+  /** Worker threads for parsing, chunking and local embedding; 0 runs them on the event loop. */
+  readonly ingestion: { readonly workers: number };
   readonly embeddings: {
     readonly provider: 'local' | 'openai';
     readonly model: string;
@@ -72,6 +74,8 @@ export interface AppConfig {
     readonly schedule: boolean;
     readonly worker: boolean;
     readonly lockMs: number;
+    /** Minimum time between two database writes of a running job's progress. */
+    readonly progressIntervalMs: number;
   };
 }
 
@@ -185,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     uploads: { maxFileBytes: env.UPLOAD_MAX_FILE_MB * 1024 * 1024, maxFiles: env.UPLOAD_MAX_FILES },
     storage: { driver: env.STORAGE_DRIVER },
     chunking: { targetTokens: env.CHUNK_TARGET_TOKENS, overlapTokens: env.CHUNK_OVERLAP_TOKENS },
+    ingestion: { workers: env.INGEST_WORKERS },
     embeddings: {
       provider: env.EMBEDDING_PROVIDER === 'auto' ? (env.OPENAI_API_KEY ? 'openai' : 'local') : env.EMBEDDING_PROVIDER,
       model: env.EMBEDDING_MODEL,
@@ -202,6 +207,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       schedule: env.JOB_SCHEDULE,
       worker: env.JOB_WORKER,
       lockMs: env.JOB_LOCK_MS,
+      progressIntervalMs: env.JOB_PROGRESS_INTERVAL_MS,
     },
   };
 }

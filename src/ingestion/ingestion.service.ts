@@ -1,17 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ChunksRepository } from '../chunks/chunks.repository';
+import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
+import { LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
 import { EmbeddingDimensionError } from '../embeddings/openai-embedding.provider';
 import { type JobContext, JobCancelledError, PermanentJobError } from '../queue/job.types';
 import { type SourceStatus } from '../sources/source.entity';
 import { SourcesRepository } from '../sources/sources.repository';
 import { BlobStorage } from '../storage/blob-storage';
-import { chunkBlocks, type DraftChunk } from './chunking/chunker';
+import { type DraftChunk } from './chunking/chunker';
 import { UnprocessableDocumentError } from './document';
-import { parseDocument } from './parsers';
+import { DocumentPreparer } from './processing/document-preparer';
+import { embeddingInput } from './processing/prepare-document';
 
 export interface IngestResult {
   [key: string]: unknown;
@@ -31,12 +34,15 @@ const PROGRESS = { parsing: 5, chunking: 20, embedding: 25, storing: 92 } as con
  */
 @Injectable()
 export class IngestionService {
+  private readonly logger = new Logger(IngestionService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly sources: SourcesRepository,
     private readonly chunks: ChunksRepository,
     private readonly storage: BlobStorage,
     private readonly embeddings: EmbeddingProvider,
+    private readonly preparer: DocumentPreparer,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -45,29 +51,62 @@ export class IngestionService {
     if (!source) return { skipped: 'the source was deleted' };
     if (source.revision !== revision) return { skipped: 'superseded by a newer revision' };
 
+    // The source's stage is stored like job progress: at most once per interval, never after the
+    // outcome (the writer is closed first). A write that finds another revision means superseded.
+    let superseded = false;
+    const stageWriter = new Coalescer<{ status: SourceStatus; progress: number }>(
+      this.config.jobs.progressIntervalMs,
+      async ({ status, progress }) => {
+        if (!(await this.sources.setStage(sourceId, revision, status, progress))) superseded = true;
+      },
+      (error) => this.logger.warn({ err: error }, 'could not record the source stage'),
+    );
     const stage = async (status: SourceStatus, progress: number, detail?: Record<string, unknown>): Promise<void> => {
-      if (!(await this.sources.setStage(sourceId, revision, status, progress))) {
-        throw new PermanentJobError('superseded: the source was deleted or re-indexed');
-      }
+      await stageWriter.push({ status, progress });
+      if (superseded) throw new PermanentJobError('superseded: the source was deleted or re-indexed');
       await context.progress(progress, { stage: status, ...detail });
     };
 
     try {
       await stage('parsing', PROGRESS.parsing);
       const data = await this.storage.get(source.storageKey);
-      const document = await parseDocument(source.format, data, source.language);
+      const local = this.embeddings instanceof LocalEmbeddingProvider;
+      // Stages entered inside the worker are reported from here; the first failure stops the job.
+      let reported: Promise<void> = Promise.resolve();
+      const prepared = await this.preparer.prepare(
+        {
+          format: source.format,
+          data,
+          language: source.language,
+          chunking: this.config.chunking,
+          localEmbeddingDimensions: local ? this.embeddings.dimensions : undefined,
+        },
+        context.signal,
+        (event) => {
+          reported = reported.then(() =>
+            event.stage === 'chunking'
+              ? stage('chunking', PROGRESS.chunking)
+              : stage('embedding', PROGRESS.embedding, { done: 0, total: event.total }),
+          );
+          reported.catch(() => undefined); // awaited below; handled here so it is never "unhandled"
+        },
+      );
+      await reported;
+      const drafts = prepared.chunks;
 
-      await stage('chunking', PROGRESS.chunking);
-      const drafts = chunkBlocks(document.blocks, this.config.chunking);
-
-      await stage('embedding', PROGRESS.embedding, { done: 0, total: drafts.length });
-      const vectors = await this.embed(drafts, context, async (done) => {
-        const progress =
-          PROGRESS.embedding + Math.floor(((PROGRESS.storing - PROGRESS.embedding) * done) / drafts.length);
-        await stage('embedding', progress, { done, total: drafts.length });
-      });
+      let embeddings = prepared.embeddings;
+      if (!embeddings) {
+        await stage('embedding', PROGRESS.embedding, { done: 0, total: drafts.length });
+        const vectors = await this.embed(drafts, context, async (done) => {
+          const progress =
+            PROGRESS.embedding + Math.floor(((PROGRESS.storing - PROGRESS.embedding) * done) / drafts.length);
+          await stage('embedding', progress, { done, total: drafts.length });
+        });
+        embeddings = vectors.map(toPgVector);
+      }
 
       await stage('storing', PROGRESS.storing, { chunks: drafts.length });
+      await stageWriter.close();
       const tokens = drafts.reduce((n, c) => n + c.tokenCount, 0);
       const stored = await this.em.fork().transactional(async (em) => {
         const locked = await this.sources.lockAtRevision(em, sourceId, revision);
@@ -77,13 +116,13 @@ export class IngestionService {
           sourceId,
           locked.notebook_id,
           this.embeddings.id,
-          drafts.map((c, i) => ({ ...c, embedding: toPgVector(vectors[i]) })),
+          drafts.map((c, i) => ({ ...c, embedding: embeddings[i] })),
         );
         await this.sources.markReady(em, sourceId, {
           chunkCount: drafts.length,
           tokenCount: tokens,
-          pageCount: document.pageCount ?? null,
-          text: document.text,
+          pageCount: prepared.pageCount,
+          text: prepared.text,
         });
         return true;
       });
@@ -91,6 +130,7 @@ export class IngestionService {
       await context.progress(100, { stage: 'ready', chunks: drafts.length });
       return { chunks: drafts.length, tokens };
     } catch (error) {
+      await stageWriter.close();
       await this.recordFailure(sourceId, revision, context, error);
       if (error instanceof UnprocessableDocumentError || error instanceof EmbeddingDimensionError) {
         throw new PermanentJobError(error.message);
@@ -138,10 +178,4 @@ export class IngestionService {
       );
     }
   }
-}
-
-/** The chunk as the embedding model sees it: with its heading path, so sections keep their context. */
-export function embeddingInput(chunk: Pick<DraftChunk, 'text' | 'position'>): string {
-  const path = chunk.position.headingPath;
-  return path && path.length > 0 ? `${path.join(' › ')}\n${chunk.text}` : chunk.text;
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { PinoLogger } from 'nestjs-pino';
+import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EventBus, type Unsubscribe } from '../events/event-bus';
@@ -82,6 +83,17 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     const outcome = await this.pino.runInContext(
       async (): Promise<AttemptOutcome> => {
         this.logger.log(`job started (attempt ${attempt}/${job.maxAttempts})`);
+        // Progress goes to live streams at once and to the job record at most every interval.
+        const stored = new Coalescer<{ progress: number; detail?: Record<string, unknown> }>(
+          this.config.jobs.progressIntervalMs,
+          async ({ progress, detail }) => {
+            if (!(await this.repository.setProgress(jobId, progress, detail))) {
+              controller.abort(new JobCancelledError());
+            }
+          },
+          (error) => this.logger.warn({ err: error }, 'could not record job progress'),
+        );
+        let lastDetail: Record<string, unknown> | undefined;
         try {
           if (!handler) throw new PermanentJobError(`no handler is registered for job "${job.name}"`);
           const context: JobContext = {
@@ -90,26 +102,27 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
             maxAttempts: job.maxAttempts,
             signal: controller.signal,
             progress: async (percent, detail) => {
+              if (controller.signal.aborted) throw new JobCancelledError();
               const clamped = Math.max(0, Math.min(100, Math.round(percent)));
-              const stillActive = await this.repository.setProgress(jobId, clamped, detail);
-              if (!stillActive) {
-                controller.abort(new JobCancelledError());
-                throw new JobCancelledError();
-              }
+              lastDetail = detail ?? lastDetail;
               await this.events.publish(jobProgressTopic(jobId), {
                 jobId,
                 progress: clamped,
                 detail,
               } satisfies JobProgressEvent);
+              await stored.push({ progress: clamped, detail });
+              if (controller.signal.aborted) throw new JobCancelledError();
             },
           };
           const result = await RequestContext.create(this.orm.em, () => handler.handle(job.payload as never, context));
+          await stored.close();
           if (controller.signal.aborted) return { kind: 'cancelled' };
-          await this.repository.complete(jobId, result ?? null);
+          await this.repository.complete(jobId, result ?? null, lastDetail);
           this.logger.log('job completed');
           return { kind: 'completed' };
         } catch (error) {
-          return this.onError(jobId, attempt, job.maxAttempts, controller, error);
+          await stored.close();
+          return this.onError(jobId, attempt, job.maxAttempts, controller, error, lastDetail);
         }
       },
       { bindings: { jobId, queue: job.queue, job: job.name, attempt } },
@@ -133,6 +146,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     maxAttempts: number,
     controller: AbortController,
     error: unknown,
+    detail: Record<string, unknown> | undefined,
   ): Promise<AttemptOutcome> {
     if (controller.signal.aborted || error instanceof JobCancelledError) {
       this.logger.log('job cancelled');
@@ -142,7 +156,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     const permanent = error instanceof PermanentJobError;
     if (permanent || attempt >= maxAttempts) {
       this.logger.error({ err: error }, `job failed: ${message}`);
-      await this.repository.fail(jobId, message);
+      await this.repository.fail(jobId, message, detail);
       return { kind: 'failed', error: message, permanent };
     }
     const delayMs = this.backoffDelay(attempt);

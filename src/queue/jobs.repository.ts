@@ -26,15 +26,29 @@ export class JobsRepository {
     private readonly sql: Sql,
   ) {}
 
-  /** Inserts unless a job with this id exists; returns whether it was new, and the row. */
-  async insertIfAbsent(job: NewJob): Promise<{ created: boolean; job: JobEntity }> {
-    const em = this.em.fork();
-    const inserted = await sql<{ id: string }>`
+  /**
+   * Inserts the jobs whose ids do not exist yet, in one statement (inside `em`'s transaction if
+   * it has one); returns every job's row, marking those that are new.
+   */
+  async insertMany(em: EntityManager, jobs: readonly NewJob[]): Promise<{ created: Set<string>; rows: JobEntity[] }> {
+    if (jobs.length === 0) return { created: new Set(), rows: [] };
+    const db = em.getKysely();
+    const { rows: inserted } = await sql<Record<string, unknown>>`
       insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id)
-      values (${job.id}, ${job.queue}, ${job.name}, ${job.key}, ${JSON.stringify(job.payload)}::jsonb, ${job.maxAttempts}, ${job.runAt}, ${job.ownerId})
-      on conflict (id) do nothing returning id`.execute(em.getKysely());
-    const row = await em.findOneOrFail(JobEntity, job.id);
-    return { created: inserted.rows.length === 1, job: row };
+      select * from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.queue)}::text[],
+        ${jobs.map((j) => j.name)}::text[], ${jobs.map((j) => j.key)}::text[],
+        ${jobs.map((j) => JSON.stringify(j.payload))}::jsonb[], ${jobs.map((j) => j.maxAttempts)}::smallint[],
+        ${jobs.map((j) => j.runAt.toISOString())}::timestamptz[], ${jobs.map((j) => j.ownerId)}::uuid[])
+      on conflict (id) do nothing returning *`.execute(db);
+    const created = new Set(inserted.map((row) => row.id as string));
+    const missing = jobs.filter((j) => !created.has(j.id)).map((j) => j.id);
+    const existing =
+      missing.length > 0
+        ? (await sql<Record<string, unknown>>`select * from jobs where id = any(${missing}::uuid[])`.execute(db)).rows
+        : [];
+    const mapper = this.em.fork();
+    const byId = new Map([...inserted, ...existing].map((row) => [row.id as string, mapper.map(JobEntity, row)]));
+    return { created, rows: jobs.map((j) => byId.get(j.id)).filter((row): row is JobEntity => row !== undefined) };
   }
 
   /**
@@ -70,11 +84,13 @@ export class JobsRepository {
 
   /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */
   async claim(id: string, attempt: number): Promise<JobEntity | null> {
-    const em = this.em.fork();
-    const { rows } = await sql<{ id: string }>`
-      update jobs set state = 'active', attempts = ${attempt}, started_at = coalesce(started_at, now()), updated_at = now()
-      where id = ${id} and state in ('queued', 'retrying', 'active') returning id`.execute(em.getKysely());
-    return rows.length === 1 ? em.findOne(JobEntity, id) : null;
+    const row = await this.sql.one<Record<string, unknown>>(
+      'job_claim',
+      `update jobs set state = 'active', attempts = $2, started_at = coalesce(started_at, now()), updated_at = now()
+       where id = $1 and state in ('queued', 'retrying', 'active') returning *`,
+      [id, attempt],
+    );
+    return row ? this.em.fork().map(JobEntity, row) : null;
   }
 
   /** Returns false when the job is no longer active (cancelled meanwhile). */
@@ -86,11 +102,14 @@ export class JobsRepository {
     return rows.length === 1;
   }
 
-  async complete(id: string, result: Record<string, unknown> | null): Promise<void> {
+  /** `detail`: the last progress detail reported, which may not have been written yet. */
+  async complete(id: string, result: Record<string, unknown> | null, detail?: Record<string, unknown>): Promise<void> {
     const resultJson = result === null ? null : JSON.stringify(result);
+    const detailJson = detail === undefined ? null : JSON.stringify(detail);
     await sql`
       update jobs set state = 'completed', progress = 100, result = ${resultJson}::jsonb, error = null,
-      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.db());
+      detail = coalesce(${detailJson}::jsonb, detail), finished_at = now(), updated_at = now()
+      where id = ${id} and state = 'active'`.execute(this.db());
   }
 
   async scheduleRetry(id: string, error: string, runAt: Date): Promise<void> {
@@ -99,10 +118,11 @@ export class JobsRepository {
       where id = ${id} and state = 'active'`.execute(this.db());
   }
 
-  async fail(id: string, error: string): Promise<void> {
+  async fail(id: string, error: string, detail?: Record<string, unknown>): Promise<void> {
+    const detailJson = detail === undefined ? null : JSON.stringify(detail);
     await sql`
-      update jobs set state = 'failed', error = ${error}, finished_at = now(), updated_at = now()
-      where id = ${id} and state = 'active'`.execute(this.db());
+      update jobs set state = 'failed', error = ${error}, detail = coalesce(${detailJson}::jsonb, detail),
+      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.db());
   }
 
   /** Cancels an unfinished job; false if it had already finished. */

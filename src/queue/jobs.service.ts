@@ -1,5 +1,6 @@
 import { Injectable, type MessageEvent, NotFoundException } from '@nestjs/common';
 import { subject } from '@casl/ability';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { type Principal } from '../access/principal';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -32,6 +33,7 @@ export interface EnqueueOptions {
 @Injectable()
 export class JobsService {
   constructor(
+    private readonly em: EntityManager,
     private readonly repository: JobsRepository,
     private readonly registry: JobRegistry,
     private readonly transport: JobTransport,
@@ -55,22 +57,58 @@ export class JobsService {
     payload: JobPayloadOf<N>,
     options: EnqueueOptions = {},
   ): Promise<JobDto> {
+    const [job] = await this.enqueueMany(name, [{ key, payload }], options);
+    return job;
+  }
+
+  /** Enqueues several jobs of one kind with one database statement and one hand-off to the queue. */
+  async enqueueMany<N extends JobNameOf>(
+    name: N,
+    items: readonly { key: string; payload: JobPayloadOf<N> }[],
+    options: EnqueueOptions = {},
+  ): Promise<JobDto[]> {
+    const recorded = await this.record(this.em.fork(), name, items, options);
+    await recorded.dispatch();
+    return recorded.jobs;
+  }
+
+  /**
+   * Records jobs inside the caller's transaction (`em`), so they exist exactly if the work they
+   * belong to was committed; `dispatch()` hands them to the queue and must be called after the
+   * commit. If the process dies in between, the records are still there, and both transports
+   * hand unfinished records over when an instance starts.
+   */
+  async record<N extends JobNameOf>(
+    em: EntityManager,
+    name: N,
+    items: readonly { key: string; payload: JobPayloadOf<N> }[],
+    options: EnqueueOptions = {},
+  ): Promise<{ jobs: JobDto[]; dispatch: () => Promise<void> }> {
     const queue = this.queueOf(name);
     const delayMs = options.delayMs ?? 0;
-    const { created, job } = await this.repository.insertIfAbsent({
-      id: this.jobId(name, key),
-      queue,
-      name,
-      key,
-      payload: payload,
-      maxAttempts: options.maxAttempts ?? this.config.jobs.attempts,
-      ownerId: options.ownerId ?? null,
-      runAt: new Date(Date.now() + delayMs),
-    });
-    if (created) {
-      await this.transport.dispatch({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs });
-    }
-    return toJobDto(job);
+    const runAt = new Date(Date.now() + delayMs);
+    const maxAttempts = options.maxAttempts ?? this.config.jobs.attempts;
+    const { created, rows } = await this.repository.insertMany(
+      em,
+      items.map(({ key, payload }) => ({
+        id: this.jobId(name, key),
+        queue,
+        name,
+        key,
+        payload,
+        maxAttempts,
+        ownerId: options.ownerId ?? null,
+        runAt,
+      })),
+    );
+    const fresh = rows.filter((job) => created.has(job.id));
+    return {
+      jobs: rows.map(toJobDto),
+      dispatch: () =>
+        this.transport.dispatchMany(
+          fresh.map((job) => ({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs })),
+        ),
+    };
   }
 
   async get(auth: Principal, id: string): Promise<JobDto> {
@@ -93,6 +131,8 @@ export class JobsService {
     await this.findVisible(auth, id, 'read');
     return new Observable<MessageEvent>((subscriber) => {
       let closed = false;
+      // Events that arrive before the record has been read wait for it: the record comes first.
+      let pending: JobProgressEvent[] | undefined = [];
       const finish = async (): Promise<void> => {
         if (closed) return;
         closed = true;
@@ -100,20 +140,27 @@ export class JobsService {
         if (job) subscriber.next({ type: 'end', data: toJobDto(job) });
         subscriber.complete();
       };
-      const unsubscribe = this.events.subscribe<JobProgressEvent>(jobProgressTopic(id), (event) => {
+      const deliver = (event: JobProgressEvent): void => {
         if (closed) return;
         if (event.outcome && event.outcome !== 'retry') {
           void finish();
           return;
         }
         subscriber.next({ type: 'progress', data: event });
+      };
+      const unsubscribe = this.events.subscribe<JobProgressEvent>(jobProgressTopic(id), (event) => {
+        if (pending) pending.push(event);
+        else deliver(event);
       });
       const heartbeat = setInterval(() => subscriber.next({ type: 'ping', data: {} }), HEARTBEAT_MS);
       heartbeat.unref();
       void this.repository.findById(id).then((job) => {
+        const early = pending ?? [];
+        pending = undefined;
         if (!job || closed) return;
         subscriber.next({ type: 'state', data: toJobDto(job) });
         if ((FINISHED_JOB_STATES as readonly string[]).includes(job.state)) void finish();
+        else early.forEach(deliver);
       });
       return () => {
         closed = true;

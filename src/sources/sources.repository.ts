@@ -1,23 +1,73 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { Source, type SourceStatus, SourceText } from './source.entity';
+import { Sql } from '../database/sql';
+import { Source, type SourceFormat, type SourceStatus, SourceText } from './source.entity';
+
+export interface NewSourceRow {
+  id: string;
+  notebookId: string;
+  createdBy: string;
+  kind: 'file' | 'text';
+  title: string;
+  filename: string | null;
+  format: SourceFormat;
+  language: string | null;
+  mimeType: string;
+  sizeBytes: number;
+  contentHash: string;
+  storageKey: string;
+  /** The ingestion job's id, known in advance (job ids are derived from their key). */
+  jobId: string;
+}
 
 /** Every query on sources and their extracted text. Stage updates are guarded by revision. */
 @Injectable()
 export class SourcesRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Sql,
+  ) {}
 
   findInNotebook(notebookId: string, sourceId: string): Promise<Source | null> {
     return this.em.fork().findOne(Source, { id: sourceId, notebookId });
   }
 
-  findById(sourceId: string): Promise<Source | null> {
-    return this.em.fork().findOne(Source, sourceId);
+  /** The ingestion job's read: a prepared statement, no join (the job checks the revision). */
+  async findById(sourceId: string): Promise<Source | null> {
+    const row = await this.sql.one<Record<string, unknown>>('source_by_id', 'select * from sources where id = $1', [
+      sourceId,
+    ]);
+    return row ? this.em.fork().map(Source, row) : null;
   }
 
-  findByHash(notebookId: string, contentHash: string): Promise<Source | null> {
-    return this.em.fork().findOne(Source, { notebookId, contentHash });
+  async findByHashes(notebookId: string, contentHashes: readonly string[]): Promise<Source[]> {
+    const { rows } = await sql<Record<string, unknown>>`
+      select * from sources where notebook_id = ${notebookId} and content_hash = any(${contentHashes}::text[])`.execute(
+      this.em.fork().getKysely(),
+    );
+    const mapper = this.em.fork();
+    return rows.map((row) => mapper.map(Source, row));
+  }
+
+  /**
+   * Inserts new sources in one statement, inside `em`'s transaction. Content the notebook already
+   * has (same hash — also twice in one batch, or from a concurrent upload) is skipped: only the
+   * rows actually inserted come back.
+   */
+  async insertMany(em: EntityManager, rows: readonly NewSourceRow[]): Promise<Source[]> {
+    if (rows.length === 0) return [];
+    const column = <K extends keyof NewSourceRow>(key: K): NewSourceRow[K][] => rows.map((row) => row[key]);
+    const { rows: inserted } = await sql<Record<string, unknown>>`
+      insert into sources (id, notebook_id, created_by, kind, title, filename, format, language, mime_type,
+                           size_bytes, content_hash, storage_key, job_id)
+      select * from unnest(${column('id')}::uuid[], ${column('notebookId')}::uuid[], ${column('createdBy')}::uuid[],
+        ${column('kind')}::text[], ${column('title')}::text[], ${column('filename')}::text[], ${column('format')}::text[],
+        ${column('language')}::text[], ${column('mimeType')}::text[], ${column('sizeBytes')}::bigint[],
+        ${column('contentHash')}::text[], ${column('storageKey')}::text[], ${column('jobId')}::uuid[])
+      on conflict (notebook_id, content_hash) do nothing returning *`.execute(em.getKysely());
+    const mapper = this.em.fork();
+    return inserted.map((row) => mapper.map(Source, row));
   }
 
   list(notebookId: string, filter: { status?: SourceStatus; before?: string; limit: number }): Promise<Source[]> {
@@ -48,14 +98,21 @@ export class SourcesRepository {
     progress: number,
     error?: string | null,
   ): Promise<boolean> {
-    const updated = await this.em
-      .fork()
-      .nativeUpdate(
-        Source,
-        { id: sourceId, revision },
-        { status, progress, updatedAt: new Date(), ...(error !== undefined ? { error } : {}) },
-      );
-    return updated > 0;
+    const rows =
+      error === undefined
+        ? await this.sql.rows(
+            'sources_set_stage',
+            `update sources set status = $3, progress = $4, updated_at = now()
+             where id = $1 and revision = $2 returning id`,
+            [sourceId, revision, status, progress],
+          )
+        : await this.sql.rows(
+            'sources_set_stage_error',
+            `update sources set status = $3, progress = $4, error = $5, updated_at = now()
+             where id = $1 and revision = $2 returning id`,
+            [sourceId, revision, status, progress, error],
+          );
+    return rows.length > 0;
   }
 
   /** Starts a new revision (re-index): later stage updates of older jobs no longer apply. */
@@ -64,6 +121,49 @@ export class SourcesRepository {
       update sources set revision = revision + 1, status = 'queued', progress = 0, error = null, updated_at = now()
       where id = ${sourceId} returning revision`.execute(this.em.fork().getKysely());
     return rows[0]?.revision ?? null;
+  }
+
+  /**
+   * Sources to ingest again after an embedding-model change: those with chunks of another model
+   * (`staleFor`), or every source (`staleFor` undefined).
+   */
+  async idsForReindex(staleFor?: string): Promise<string[]> {
+    const db = this.em.fork().getKysely();
+    const { rows } =
+      staleFor === undefined
+        ? await sql<{ id: string }>`select id from sources order by id`.execute(db)
+        : await sql<{ id: string }>`
+            select s.id from sources s
+            where exists (select 1 from chunks c where c.source_id = s.id and c.embedding_model <> ${staleFor})
+            order by s.id`.execute(db);
+    return rows.map((row) => row.id);
+  }
+
+  /** Starts a new revision of many sources at once (see {@link nextRevision}). */
+  async nextRevisions(
+    em: EntityManager,
+    sourceIds: readonly string[],
+  ): Promise<{ id: string; revision: number; created_by: string | null }[]> {
+    const { rows } = await sql<{ id: string; revision: number; created_by: string | null }>`
+      update sources set revision = revision + 1, status = 'queued', progress = 0, error = null, updated_at = now()
+      where id = any(${sourceIds}::uuid[]) returning id, revision, created_by`.execute(em.getKysely());
+    return rows;
+  }
+
+  async setJobs(em: EntityManager, jobs: readonly { sourceId: string; jobId: string }[]): Promise<void> {
+    await sql`
+      update sources s set job_id = j.job_id
+      from unnest(${jobs.map((j) => j.sourceId)}::uuid[], ${jobs.map((j) => j.jobId)}::uuid[]) as j(source_id, job_id)
+      where s.id = j.source_id`.execute(em.getKysely());
+  }
+
+  /** How many of these sources are in each status. */
+  async countByStatus(sourceIds: readonly string[]): Promise<Partial<Record<SourceStatus, number>>> {
+    const { rows } = await sql<{ status: SourceStatus; n: number }>`
+      select status, count(*)::int as n from sources where id = any(${sourceIds}::uuid[]) group by status`.execute(
+      this.em.fork().getKysely(),
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
 
   /** Locks the source row for the rest of the transaction; null if it is gone or at another revision. */

@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { type Principal } from '../access/principal';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
@@ -23,11 +23,16 @@ import {
   type UploadResultDto,
 } from './dto/source.dto';
 import { detectType, type DetectedType, sanitizeFilename } from './formats';
-import { Source } from './source.entity';
-import { SourcesRepository } from './sources.repository';
+import { Source, type SourceStatus } from './source.entity';
+import { type NewSourceRow, SourcesRepository } from './sources.repository';
 import { receiveFiles } from './upload/multipart';
 
 const SOURCE_NOT_FOUND = 'Source not found';
+const FIRST_REVISION = 1;
+const REQUEUE_BATCH = 500;
+
+/** The ingestion job of a source at a revision: one per pair, whoever enqueues it. */
+const ingestKey = (sourceId: string, revision: number): string => `source:${sourceId}:rev:${revision}`;
 
 interface NewSource {
   storageKey: string;
@@ -79,9 +84,7 @@ export class SourcesService {
       await this.storage.delete(files.map((f) => f.storageKey));
       throw error;
     }
-    const sources: UploadedSourceDto[] = [];
-    for (const item of prepared) sources.push(await this.register(auth, notebookId, item));
-    return { sources };
+    return { sources: await this.register(auth, notebookId, prepared) };
   }
 
   /** Pasted text becomes a source like any file. */
@@ -92,15 +95,18 @@ export class SourcesService {
     const storageKey = `sources/${uuidv7()}`;
     await this.storage.put(storageKey, Readable.from([data]));
     const format = dto.format ?? 'text';
-    return this.register(auth, notebookId, {
-      storageKey,
-      kind: 'text',
-      title: dto.title,
-      filename: null,
-      type: { format, mimeType: format === 'markdown' ? 'text/markdown' : 'text/plain' },
-      size: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
-    });
+    const [source] = await this.register(auth, notebookId, [
+      {
+        storageKey,
+        kind: 'text',
+        title: dto.title,
+        filename: null,
+        type: { format, mimeType: format === 'markdown' ? 'text/markdown' : 'text/plain' },
+        size: data.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+      },
+    ]);
+    return source;
   }
 
   async list(auth: Principal, notebookId: string, query: ListSourcesQuery): Promise<SourcePageDto> {
@@ -158,47 +164,127 @@ export class SourcesService {
     return toSourceDto(await this.find(notebookId, sourceId));
   }
 
-  private async register(auth: Principal, notebookId: string, item: NewSource): Promise<UploadedSourceDto> {
-    const existing = await this.sources.findByHash(notebookId, item.sha256);
-    if (existing) return this.duplicateOf(existing, item);
-    const em = this.em.fork();
-    const source = em.create(Source, {
-      notebookId,
-      createdBy: auth.userId,
-      kind: item.kind,
-      title: item.title,
-      filename: item.filename,
-      format: item.type.format,
-      language: item.type.language ?? null,
-      mimeType: item.type.mimeType,
-      sizeBytes: item.size,
-      contentHash: item.sha256,
-      storageKey: item.storageKey,
-    });
-    try {
-      await em.flush();
-    } catch (error) {
-      // The same content uploaded twice at once: the other request won.
-      if (error instanceof UniqueConstraintViolationException) {
-        const winner = await this.sources.findByHash(notebookId, item.sha256);
-        if (winner) return this.duplicateOf(winner, item);
-      }
-      await this.storage.delete([item.storageKey]);
-      throw error;
-    }
-    await this.enqueue(auth, source.id, source.revision);
-    return { ...toSourceDto(await this.find(notebookId, source.id)), duplicate: false };
+  /** System operation: sources with chunks of another embedding model than `model` (all if undefined). */
+  idsToReindex(model?: string): Promise<string[]> {
+    return this.sources.idsForReindex(model);
   }
 
-  private async duplicateOf(existing: Source, item: NewSource): Promise<UploadedSourceDto> {
-    await this.storage.delete([item.storageKey]);
-    return { ...toSourceDto(existing), duplicate: true };
+  /** System operation: how many of these sources are in each status. */
+  statusCounts(sourceIds: readonly string[]): Promise<Partial<Record<SourceStatus, number>>> {
+    return this.sources.countByStatus(sourceIds);
+  }
+
+  /**
+   * System operation behind `npm run reindex`: starts a new revision of the given sources and
+   * queues their ingestion (on behalf of whoever added each), in batches, each in one transaction.
+   */
+  async requeue(sourceIds: readonly string[]): Promise<number> {
+    let queued = 0;
+    for (let i = 0; i < sourceIds.length; i += REQUEUE_BATCH) {
+      const batch = sourceIds.slice(i, i + REQUEUE_BATCH);
+      const dispatch = await this.em.fork().transactional(async (em) => {
+        const revised = await this.sources.nextRevisions(em, batch);
+        const byOwner = new Map<string | null, typeof revised>();
+        for (const source of revised)
+          byOwner.set(source.created_by, [...(byOwner.get(source.created_by) ?? []), source]);
+        const dispatches: (() => Promise<void>)[] = [];
+        for (const [owner, sources] of byOwner) {
+          const recorded = await this.jobs.record(
+            em,
+            JobName.IngestSource,
+            sources.map((source) => ({
+              key: ingestKey(source.id, source.revision),
+              payload: { sourceId: source.id, revision: source.revision },
+            })),
+            { ownerId: owner ?? undefined },
+          );
+          await this.sources.setJobs(
+            em,
+            sources.map((source, index) => ({ sourceId: source.id, jobId: recorded.jobs[index].id })),
+          );
+          dispatches.push(recorded.dispatch);
+        }
+        queued += revised.length;
+        return async () => {
+          for (const dispatch of dispatches) await dispatch();
+        };
+      });
+      await dispatch();
+    }
+    return queued;
+  }
+
+  /**
+   * Records new sources and their ingestion jobs in one transaction — a few statements whatever
+   * the number of files — then hands the jobs to the queue. Content the notebook already has
+   * (also a second copy in the same request, or a concurrent upload of the same bytes) comes
+   * back as the existing source with `duplicate: true`, and its new copy is deleted.
+   */
+  private async register(auth: Principal, notebookId: string, items: NewSource[]): Promise<UploadedSourceDto[]> {
+    const rows: NewSourceRow[] = items.map((item) => {
+      const id = uuidv7();
+      return {
+        id,
+        notebookId,
+        createdBy: auth.userId,
+        kind: item.kind,
+        title: item.title,
+        filename: item.filename,
+        format: item.type.format,
+        language: item.type.language ?? null,
+        mimeType: item.type.mimeType,
+        sizeBytes: item.size,
+        contentHash: item.sha256,
+        storageKey: item.storageKey,
+        jobId: this.jobs.jobId(JobName.IngestSource, ingestKey(id, FIRST_REVISION)),
+      };
+    });
+    let inserted: Source[];
+    let dispatch: () => Promise<void>;
+    try {
+      ({ inserted, dispatch } = await this.em.fork().transactional(async (em) => {
+        const sources = await this.sources.insertMany(em, rows);
+        const recorded = await this.jobs.record(
+          em,
+          JobName.IngestSource,
+          sources.map((source) => ({
+            key: ingestKey(source.id, source.revision),
+            payload: { sourceId: source.id, revision: source.revision },
+          })),
+          { ownerId: auth.userId },
+        );
+        return { inserted: sources, dispatch: recorded.dispatch };
+      }));
+    } catch (error) {
+      await this.storage.delete(items.map((item) => item.storageKey));
+      throw error;
+    }
+    await dispatch();
+
+    const insertedIds = new Set(inserted.map((source) => source.id));
+    const duplicates = rows.filter((row) => !insertedIds.has(row.id));
+    if (duplicates.length === 0) return inserted.map((source) => ({ ...toSourceDto(source), duplicate: false }));
+    await this.storage.delete(duplicates.map((row) => row.storageKey));
+    const existing = await this.sources.findByHashes(
+      notebookId,
+      duplicates.map((row) => row.contentHash),
+    );
+    const byId = new Map(inserted.map((source) => [source.id, source]));
+    const byHash = new Map(existing.map((source) => [source.contentHash, source]));
+    return rows.map((row) => {
+      const source = byId.get(row.id);
+      if (source) return { ...toSourceDto(source), duplicate: false };
+      const original = byHash.get(row.contentHash);
+      // Only a delete racing this upload can remove the row that made this one a duplicate.
+      if (!original) throw new ConflictException(`"${row.title}" was deleted while it was being uploaded again`);
+      return { ...toSourceDto(original), duplicate: true };
+    });
   }
 
   private async enqueue(auth: Principal, sourceId: string, revision: number): Promise<void> {
     const job = await this.jobs.enqueue(
       JobName.IngestSource,
-      `source:${sourceId}:rev:${revision}`,
+      ingestKey(sourceId, revision),
       { sourceId, revision },
       { ownerId: auth.userId },
     );

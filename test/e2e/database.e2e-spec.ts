@@ -56,9 +56,10 @@ describe('database conventions', () => {
   });
 
   it('the HNSW cosine index on embeddings exists for the configured dimension', async () => {
-    const rows = await orm.em.fork().getConnection().execute<{ indexdef: string }[]>(
-      "select indexdef from pg_indexes where indexname = 'chunks_embedding_hnsw_384'",
-    );
+    const rows = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ indexdef: string }[]>("select indexdef from pg_indexes where indexname = 'chunks_embedding_hnsw_384'");
     expect(rows[0]?.indexdef).toMatch(/USING hnsw \(\(\(embedding\)::vector\(384\)\) vector_cosine_ops\)/);
   });
 

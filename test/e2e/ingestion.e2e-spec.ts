@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { bearer, signup, type TestUser } from '../utils/auth';
 import { query } from '../utils/db';
-import { createNotebook, fixture, search, settled, upload, uploadOne } from '../utils/notebooks';
+import { createNotebook, fixture, search, settled, type SourceBody, upload, uploadOne } from '../utils/notebooks';
 import { createTestContext, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
 
 describe('sources and ingestion', () => {
@@ -239,6 +239,28 @@ describe('sources and ingestion', () => {
       );
       expect(again).toEqual(expect.objectContaining({ id: first.id, duplicate: true }));
       expect(first.duplicate).toBe(false);
+    });
+
+    it('one request with several files (one of them twice) answers in order, ingests each content once', async () => {
+      const files = [
+        { name: 'plover.md', data: Buffer.from('# Plover\n\nPlovers nest on shingle beaches.') },
+        { name: 'curlew.md', data: Buffer.from('# Curlew\n\nCurlews probe mudflats with long bills.') },
+        { name: 'plover-again.md', data: Buffer.from('# Plover\n\nPlovers nest on shingle beaches.') },
+      ];
+      const res = await upload(sut.http, user.accessToken, notebook, files).expect(201);
+      const sources = (res.body as { sources: SourceBody[] }).sources;
+      expect(sources.map((s) => [s.title, s.duplicate])).toEqual([
+        ['plover.md', false],
+        ['curlew.md', false],
+        ['plover.md', true],
+      ]);
+      expect(sources[2].id).toBe(sources[0].id);
+      for (const source of sources.slice(0, 2)) {
+        expect(source.jobId).toEqual(expect.any(String));
+        expect((await settled(sut.http, user.accessToken, notebook, source.id)).status).toBe('ready');
+      }
+      const hits = await search(sut.http, user.accessToken, notebook, 'plovers nest shingle beaches', 5);
+      expect(hits.filter((h) => h.sourceTitle === 'plover.md')).toHaveLength(1);
     });
 
     it('pasted text becomes a searchable source', async () => {

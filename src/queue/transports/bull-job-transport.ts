@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Job, Queue } from 'bull';
+import type { Job, JobOptions, Queue } from 'bull';
 import { settleWithin } from '../../common/async';
 import { type AppConfig } from '../../config/app-config';
 import { type JobRunner } from '../job-runner';
@@ -41,18 +41,27 @@ export class BullJobTransport extends JobTransport {
   }
 
   async dispatch(job: DispatchedJob): Promise<void> {
-    await this.queues(job.queue).add(
-      job.name,
-      {},
-      {
-        jobId: job.id, // Bull ignores an add whose id it already holds
-        attempts: job.maxAttempts,
-        backoff: { type: 'exponential', delay: this.config.jobs.backoffMs },
-        delay: job.delayMs > 0 ? job.delayMs : undefined,
-        removeOnComplete: true,
-        removeOnFail: true,
-      },
-    );
+    await this.queues(job.queue).add(job.name, {}, this.optionsFor(job));
+  }
+
+  /** One round trip per queue (Bull's addBulk is a single MULTI). */
+  override async dispatchMany(jobs: readonly DispatchedJob[]): Promise<void> {
+    const byQueue = new Map<string, DispatchedJob[]>();
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+    for (const [queue, list] of byQueue) {
+      await this.queues(queue).addBulk(list.map((job) => ({ name: job.name, data: {}, opts: this.optionsFor(job) })));
+    }
+  }
+
+  private optionsFor(job: DispatchedJob): JobOptions {
+    return {
+      jobId: job.id, // Bull ignores an add whose id it already holds
+      attempts: job.maxAttempts,
+      backoff: { type: 'exponential', delay: this.config.jobs.backoffMs },
+      delay: job.delayMs > 0 ? job.delayMs : undefined,
+      removeOnComplete: true,
+      removeOnFail: true,
+    };
   }
 
   async remove(job: { id: string; queue: string }): Promise<void> {

@@ -21,6 +21,10 @@ export abstract class JobTransport {
   abstract readonly kind: 'bull' | 'local';
   /** Hands a queued job to the transport; idempotent per job id. */
   abstract dispatch(job: DispatchedJob): Promise<void>;
+  /** Hands several queued jobs over at once. */
+  async dispatchMany(jobs: readonly DispatchedJob[]): Promise<void> {
+    for (const job of jobs) await this.dispatch(job);
+  }
   /** Drops a cancelled job that has not started; a running one is aborted via the event bus. */
   abstract remove(job: { id: string; queue: string }): Promise<void>;
   /** Starts working on the given queues (called once handlers are known). */
