@@ -3,6 +3,7 @@ import { Migration20261122000000Foundation } from './Migration20261122000000_fou
 import { Migration20261122010000Identity } from './Migration20261122010000_identity';
 import { Migration20261122020000Notebooks } from './Migration20261122020000_notebooks';
 import { Migration20261122030000Compression } from './Migration20261122030000_compression';
+import { Migration20261122040000Chat } from './Migration20261122040000_chat';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122010000_identity', class: Migration20261122010000Identity },
   { name: 'Migration20261122020000_notebooks', class: Migration20261122020000Notebooks },
   { name: 'Migration20261122030000_compression', class: Migration20261122030000Compression },
+  { name: 'Migration20261122040000_chat', class: Migration20261122040000Chat },
 ];

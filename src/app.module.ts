@@ -7,7 +7,10 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { ChatModule } from './chat/chat.module';
 import { ChunksModule } from './chunks/chunks.module';
+import { LlmModule } from './llm/llm.module';
+import { SummariesModule } from './summaries/summaries.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { IngestionModule } from './ingestion/ingestion.module';
@@ -55,11 +58,14 @@ export class AppModule {
         AdminModule,
         StorageModule,
         EmbeddingsModule,
+        LlmModule,
         ChunksModule,
         NotebooksModule,
         SourcesModule,
         IngestionModule,
         RetrievalModule,
+        SummariesModule,
+        ChatModule,
         HealthModule,
         ...(options.extraModules ?? []),
       ],

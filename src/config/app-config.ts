@@ -63,6 +63,25 @@ export interface AppConfig {
     readonly batchSize: number;
   };
   readonly openai: { readonly timeoutMs: number; readonly maxRetries: number };
+  readonly chat: {
+    readonly provider: 'local' | 'openai';
+    readonly model: string;
+    readonly temperature: number;
+    readonly maxTokens: number;
+    readonly timeoutMs: number;
+    readonly historyTokens: number;
+    readonly condenseQuestion: boolean;
+  };
+  readonly retrieval: {
+    readonly k: number;
+    readonly candidates: number;
+    readonly rrfK: number;
+    readonly vectorWeight: number;
+    readonly textWeight: number;
+    readonly summaryWeight: number;
+    readonly exactMaxChunks: number;
+  };
+  readonly summaries: { readonly enabled: boolean; readonly clusterSize: number };
   readonly notebooks: { readonly retentionDays: number };
   readonly jobs: {
     readonly concurrency: number;
@@ -143,6 +162,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.EMBEDDING_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
     problems.push('EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY');
   }
+  if (env.LLM_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
+    problems.push('LLM_PROVIDER=openai needs OPENAI_API_KEY');
+  }
   if (env.CHUNK_OVERLAP_TOKENS >= env.CHUNK_TARGET_TOKENS) {
     problems.push('CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TARGET_TOKENS');
   }
@@ -197,6 +219,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: env.EMBEDDING_BATCH_SIZE,
     },
     openai: { timeoutMs: env.OPENAI_TIMEOUT_MS, maxRetries: env.OPENAI_MAX_RETRIES },
+    chat: {
+      provider: env.LLM_PROVIDER === 'auto' ? (env.OPENAI_API_KEY ? 'openai' : 'local') : env.LLM_PROVIDER,
+      model: env.LLM_MODEL,
+      temperature: env.LLM_TEMPERATURE,
+      maxTokens: env.LLM_MAX_TOKENS,
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      historyTokens: env.CHAT_HISTORY_TOKENS,
+      condenseQuestion: env.CHAT_CONDENSE_QUESTION,
+    },
+    retrieval: {
+      k: env.RETRIEVAL_K,
+      candidates: env.RETRIEVAL_CANDIDATES,
+      rrfK: env.RETRIEVAL_RRF_K,
+      vectorWeight: env.RETRIEVAL_VECTOR_WEIGHT,
+      textWeight: env.RETRIEVAL_TEXT_WEIGHT,
+      summaryWeight: env.RETRIEVAL_SUMMARY_WEIGHT,
+      exactMaxChunks: env.RETRIEVAL_EXACT_MAX_CHUNKS,
+    },
+    summaries: { enabled: env.SUMMARIES_ENABLED, clusterSize: env.SUMMARY_CLUSTER_SIZE },
     notebooks: { retentionDays: env.NOTEBOOK_RETENTION_DAYS },
     jobs: {
       concurrency: env.JOB_CONCURRENCY,

@@ -5,6 +5,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -330,6 +331,109 @@ export class EnvSchema {
   @Min(0)
   @Max(32)
   INGEST_WORKERS = 1;
+
+  // --- Chat and retrieval ---------------------------------------------------------------------
+
+  /** `auto`: OpenAI chat completions when OPENAI_API_KEY is set, else the built-in extractive answerer. */
+  @IsIn(['auto', 'local', 'openai'])
+  LLM_PROVIDER: 'auto' | 'local' | 'openai' = 'auto';
+
+  @IsString()
+  @MinLength(1)
+  LLM_MODEL = 'gpt-4o-mini';
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
+  LLM_TEMPERATURE = 0.2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(32_000)
+  LLM_MAX_TOKENS = 1024;
+
+  /** Timeout of one chat completion (a streamed one: until its last token); exceeded → 504. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  LLM_TIMEOUT_MS = 60_000;
+
+  /** Passages (chunks and summaries) given to the model per question. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  RETRIEVAL_K = 8;
+
+  /** Candidates each retriever (vector, full text) contributes to the fusion. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  RETRIEVAL_CANDIDATES = 40;
+
+  /** The constant of reciprocal rank fusion: score = Σ weight / (RRF_K + rank). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RETRIEVAL_RRF_K = 60;
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10)
+  RETRIEVAL_VECTOR_WEIGHT = 1;
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10)
+  RETRIEVAL_TEXT_WEIGHT = 1;
+
+  /** Weight of RAPTOR summaries beside chunks in the fusion; 0 leaves them out. */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10)
+  RETRIEVAL_SUMMARY_WEIGHT = 0.5;
+
+  /**
+   * Notebooks with up to this many chunks in all are searched by an exact scan of their own rows;
+   * larger ones through the HNSW index with iterative scans (bench:retrieval measures both).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RETRIEVAL_EXACT_MAX_CHUNKS = 20_000;
+
+  /** Token budget of the conversation history sent to the model (besides max_history). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  CHAT_HISTORY_TOKENS = 2000;
+
+  /** Rewrite follow-up questions with one extra LLM call before retrieval (off: a local heuristic). */
+  @Transform(toBool)
+  @IsBoolean()
+  CHAT_CONDENSE_QUESTION = false;
+
+  /** Build RAPTOR summary trees after ingestion. */
+  @Transform(toBool)
+  @IsBoolean()
+  SUMMARIES_ENABLED = true;
+
+  /** Nodes per cluster when building summary trees. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  SUMMARY_CLUSTER_SIZE = 6;
 
   /** Deleted notebooks can be restored this many days; then a job purges them for good. */
   @Type(() => Number)

@@ -2,11 +2,13 @@ import { Role, RolePermission, UserRole } from '../access/role.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuthSession, RefreshToken } from '../auth/session.entity';
+import { ChatMessage, ChatSession } from '../chat/chat-session.entity';
 import { Chunk } from '../chunks/chunk.entity';
 import { Notebook, NotebookGrant } from '../notebooks/notebook.entity';
 import { JobEntity } from '../queue/job.entity';
 import { UserSecret } from '../secrets/user-secret.entity';
 import { Source, SourceText } from '../sources/source.entity';
+import { Summary } from '../summaries/summary.entity';
 import { BlobPart } from '../storage/blob-part.entity';
 import { User } from '../users/user.entity';
 import { BaseEntity, SoftDeletableEntity } from './base.entity';
@@ -31,4 +33,7 @@ export const ENTITIES = [
   SourceText,
   BlobPart,
   Chunk,
+  Summary,
+  ChatSession,
+  ChatMessage,
 ];

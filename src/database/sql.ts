@@ -33,4 +33,37 @@ export class Sql {
   async one<T extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T | null> {
     return (await this.rows<T>(name, text, values))[0] ?? null;
   }
+
+  /**
+   * Runs `fn` in a transaction on one connection, with settings local to it (`set_config(…, true)`),
+   * e.g. index-scan parameters for one query. Statements inside are prepared like {@link rows}.
+   */
+  async transaction<T>(
+    settings: Readonly<Record<string, string>>,
+    fn: (
+      query: <R extends QueryResultRow>(name: string, text: string, values: unknown[]) => Promise<R[]>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    this.pool ??= await this.em.getConnection().getNativeClient();
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const entries = Object.entries(settings);
+      if (entries.length > 0) {
+        const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
+        await client.query(`select ${calls}`, entries.flat());
+      }
+      const result = await fn(async <R extends QueryResultRow>(name: string, text: string, values: unknown[]) => {
+        const res = await client.query<R>(this.prepare ? { name, text, values } : { text, values });
+        return res.rows;
+      });
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { SummariesModule } from '../summaries/summaries.module';
 import { Module } from '@nestjs/common';
 import { SourcesModule } from '../sources/sources.module';
 import { IngestionProcessor } from './ingestion.processor';
@@ -5,7 +6,7 @@ import { IngestionService } from './ingestion.service';
 import { DocumentPreparer } from './processing/document-preparer';
 
 @Module({
-  imports: [SourcesModule],
+  imports: [SourcesModule, SummariesModule],
   providers: [IngestionService, IngestionProcessor, DocumentPreparer],
 })
 export class IngestionModule {}

@@ -8,6 +8,7 @@ import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider'
 import { LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
 import { EmbeddingDimensionError } from '../embeddings/openai-embedding.provider';
 import { type JobContext, JobCancelledError, PermanentJobError } from '../queue/job.types';
+import { SummariesService } from '../summaries/summaries.service';
 import { type SourceStatus } from '../sources/source.entity';
 import { SourcesRepository } from '../sources/sources.repository';
 import { BlobStorage } from '../storage/blob-storage';
@@ -43,6 +44,7 @@ export class IngestionService {
     private readonly storage: BlobStorage,
     private readonly embeddings: EmbeddingProvider,
     private readonly preparer: DocumentPreparer,
+    private readonly summaries: SummariesService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -108,6 +110,7 @@ export class IngestionService {
       await stage('storing', PROGRESS.storing, { chunks: drafts.length });
       await stageWriter.close();
       const tokens = drafts.reduce((n, c) => n + c.tokenCount, 0);
+      let dispatchSummaries: (() => Promise<void>) | undefined;
       const stored = await this.em.fork().transactional(async (em) => {
         const locked = await this.sources.lockAtRevision(em, sourceId, revision);
         if (!locked) return false;
@@ -124,9 +127,12 @@ export class IngestionService {
           pageCount: prepared.pageCount,
           text: prepared.text,
         });
+        dispatchSummaries = await this.summaries.recordForSource(em, sourceId, revision);
         return true;
       });
       if (!stored) return { skipped: 'superseded by a newer revision' };
+      // The source is searchable now; its summary tree follows in the background.
+      await dispatchSummaries?.();
       await context.progress(100, { stage: 'ready', chunks: drafts.length });
       return { chunks: drafts.length, tokens };
     } catch (error) {

@@ -33,6 +33,36 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly retrievalDuration = new Histogram({
+    name: 'folio_retrieval_duration_seconds',
+    help: 'Hybrid retrieval duration (query embedding, search, fusion) by vector strategy (exact, hnsw)',
+    labelNames: ['strategy'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly llmDuration = new Histogram({
+    name: 'folio_llm_duration_seconds',
+    help: 'Duration of language-model calls by model, purpose (answer, summary, condense) and outcome',
+    labelNames: ['model', 'purpose', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly llmTokens = new Counter({
+    name: 'folio_llm_tokens_total',
+    help: 'Tokens used by language-model calls, by model and kind (prompt, completion)',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly chatRequests = new Counter({
+    name: 'folio_chat_requests_total',
+    help: 'Chat and query requests by endpoint (chat, stream, query, openai) and outcome (ok, client_error, upstream_error, timeout, cancelled, error)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'folio_' });
   }

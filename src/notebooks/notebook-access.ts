@@ -40,6 +40,29 @@ export class NotebookAccessService {
     return { notebook, level: levelOf(auth, notebook) };
   }
 
+  /**
+   * Several notebooks at once (multi-notebook chat and query), in one query. Each must be visible
+   * (404 otherwise, naming nothing) and allow `action` (403). A caller who may chat with a
+   * notebook may see it for that purpose even without `read` (a chat-only API key).
+   */
+  async requireMany(auth: Principal, notebookIds: readonly string[], action: 'read' | 'chat'): Promise<NotebookRow[]> {
+    const ids = [...new Set(notebookIds)];
+    const rows = await this.notebooks.findManyForCaller(ids, auth.userId);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    let forbidden = false;
+    const result = ids.map((id) => {
+      const notebook = byId.get(id);
+      if (!notebook || notebook.deleted_at) throw new NotFoundException(NOTEBOOK_NOT_FOUND);
+      const fields = subject('Notebook', { id: notebook.id, ownerId: notebook.owner_id, grant: notebook.grant });
+      const allowed = auth.ability.can(action, fields);
+      if (!allowed && !auth.ability.can('read', fields)) throw new NotFoundException(NOTEBOOK_NOT_FOUND);
+      if (!allowed) forbidden = true;
+      return notebook;
+    });
+    if (forbidden) throw new ForbiddenException(`You may not ${action} with every one of these notebooks`);
+    return result;
+  }
+
   /** For source routes: the notebook must be visible, and the action allowed on its sources. */
   async requireForSources(auth: Principal, notebookId: string, action: Action): Promise<NotebookAccess> {
     const access = await this.require(auth, notebookId, 'read');

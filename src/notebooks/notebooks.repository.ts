@@ -50,6 +50,22 @@ export class NotebooksRepository {
     return rows[0] ?? null;
   }
 
+  /** Several notebooks as {@link findForCaller} sees them, in one query (deleted ones included). */
+  async findManyForCaller(ids: readonly string[], callerId: string): Promise<NotebookRow[]> {
+    const { rows } = await sql<NotebookRow>`
+      select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
+             coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
+             greatest(n.updated_at, s.last_source_update) as last_updated_at
+      from notebooks n
+      left join notebook_grants g on g.notebook_id = n.id and g.user_id = ${callerId}
+      left join lateral (
+        select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
+        from sources where notebook_id = n.id
+      ) s on true
+      where n.id = any(${[...ids]}::uuid[])`.execute(this.db());
+    return rows;
+  }
+
   /** The caller's own and shared notebooks, newest first, optionally narrowed by name and ids. */
   async listForCaller(
     callerId: string,

@@ -2,6 +2,7 @@
 export enum QueueName {
   Maintenance = 'maintenance',
   Ingestion = 'ingestion',
+  Summaries = 'summaries',
 }
 
 /** Every job Folio runs. Feature issues add their own names here. */
@@ -9,6 +10,8 @@ export enum JobName {
   PurgeFinishedJobs = 'maintenance.purge-finished-jobs',
   PurgeDeletedNotebooks = 'maintenance.purge-deleted-notebooks',
   IngestSource = 'ingestion.ingest-source',
+  SummarizeSource = 'summaries.summarize-source',
+  SummarizeNotebook = 'summaries.summarize-notebook',
 }
 
 /**
@@ -20,6 +23,10 @@ export interface JobPayloads {
   [JobName.PurgeDeletedNotebooks]: Record<string, never>;
   /** Ingest a source as it is at `revision`; a later revision supersedes this job. */
   [JobName.IngestSource]: { sourceId: string; revision: number };
+  /** Build the summary tree of a source as it is at `revision`. */
+  [JobName.SummarizeSource]: { sourceId: string; revision: number };
+  /** Rebuild a notebook's own summary over its sources' roots. */
+  [JobName.SummarizeNotebook]: { notebookId: string };
 }
 
 export type JobNameOf = keyof JobPayloads & string;

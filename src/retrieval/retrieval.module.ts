@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { NotebooksModule } from '../notebooks/notebooks.module';
+import { FusionOrderReranker, Reranker } from './reranker';
 import { RetrievalController } from './retrieval.controller';
+import { RetrievalRepository } from './retrieval.repository';
 import { RetrievalService } from './retrieval.service';
 
 @Module({
   imports: [NotebooksModule],
   controllers: [RetrievalController],
-  providers: [RetrievalService],
+  providers: [RetrievalService, RetrievalRepository, { provide: Reranker, useClass: FusionOrderReranker }],
+  exports: [RetrievalService],
 })
 export class RetrievalModule {}

@@ -1,3 +1,4 @@
+import { SummariesModule } from '../summaries/summaries.module';
 import { Module } from '@nestjs/common';
 import { NotebooksModule } from '../notebooks/notebooks.module';
 import { SourcesController } from './sources.controller';
@@ -5,7 +6,7 @@ import { SourcesRepository } from './sources.repository';
 import { SourcesService } from './sources.service';
 
 @Module({
-  imports: [NotebooksModule],
+  imports: [NotebooksModule, SummariesModule],
   controllers: [SourcesController],
   providers: [SourcesService, SourcesRepository],
   exports: [SourcesService, SourcesRepository],

@@ -9,6 +9,7 @@ import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { NotebookAccessService } from '../notebooks/notebook-access';
 import { JobName } from '../queue/job.types';
+import { SummariesService } from '../summaries/summaries.service';
 import { JobsService } from '../queue/jobs.service';
 import { BlobStorage } from '../storage/blob-storage';
 import {
@@ -52,6 +53,7 @@ export class SourcesService {
     private readonly access: NotebookAccessService,
     private readonly storage: BlobStorage,
     private readonly jobs: JobsService,
+    private readonly summaries: SummariesService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -151,6 +153,7 @@ export class SourcesService {
     if (source.jobId) await this.jobs.cancelById(source.jobId);
     await this.em.fork().transactional((em) => this.sources.delete(em, sourceId));
     await this.storage.delete([source.storageKey]);
+    await this.summaries.sourceRemoved(notebookId, sourceId);
   }
 
   /** Ingests a source again from its original bytes; its chunks are replaced atomically when done. */

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export class SearchDto {
   @ApiProperty({ example: 'how often are certificates rotated?', maxLength: 2000 })
@@ -16,6 +28,26 @@ export class SearchDto {
   @Min(1)
   @Max(100)
   k?: number;
+
+  @ApiPropertyOptional({
+    enum: ['hybrid', 'vector', 'text'],
+    default: 'hybrid',
+    description: 'hybrid fuses vector and full-text ranks (RRF); vector or text uses one of them',
+  })
+  @IsOptional()
+  @IsIn(['hybrid', 'vector', 'text'])
+  mode?: 'hybrid' | 'vector' | 'text';
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Only these sources of the notebook' })
+  @IsOptional()
+  @IsUUID('all', { each: true })
+  @ArrayMaxSize(100)
+  sourceIds?: string[];
+
+  @ApiPropertyOptional({ default: false, description: 'Also return RAPTOR summary nodes' })
+  @IsOptional()
+  @IsBoolean()
+  includeSummaries?: boolean;
 }
 
 export class PositionDto {
@@ -42,11 +74,20 @@ export class PositionDto {
 }
 
 export class SearchHitDto {
-  @ApiProperty({ format: 'uuid' })
-  chunkId!: string;
+  @ApiProperty({ enum: ['chunk', 'summary'] })
+  kind!: 'chunk' | 'summary';
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  chunkId!: string | null;
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  summaryId!: string | null;
 
   @ApiProperty({ format: 'uuid' })
-  sourceId!: string;
+  notebookId!: string;
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Null for a notebook-level summary' })
+  sourceId!: string | null;
 
   @ApiProperty()
   sourceTitle!: string;
@@ -57,11 +98,26 @@ export class SearchHitDto {
   @ApiProperty({ type: PositionDto })
   position!: PositionDto;
 
-  @ApiProperty({ description: 'Cosine similarity, -1 to 1' })
+  @ApiProperty({ nullable: true, type: Number, description: 'Summary tree level; null for chunks' })
+  level!: number | null;
+
+  @ApiProperty({ description: 'Fused reciprocal-rank score (higher is better)' })
   score!: number;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Cosine similarity, if a vector candidate' })
+  vectorScore!: number | null;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Full-text cover density rank, if a text match' })
+  textScore!: number | null;
 }
 
 export class SearchResultDto {
   @ApiProperty({ type: [SearchHitDto] })
   hits!: SearchHitDto[];
+
+  @ApiProperty({ enum: ['exact', 'hnsw'], description: 'How vector candidates were found' })
+  strategy!: 'exact' | 'hnsw';
+
+  @ApiProperty()
+  retrievalMs!: number;
 }

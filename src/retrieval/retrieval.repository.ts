@@ -1,0 +1,190 @@
+import { Injectable } from '@nestjs/common';
+import { type ChunkPosition } from '../chunks/chunk.entity';
+import { Sql } from '../database/sql';
+
+export type HitKind = 'chunk' | 'summary';
+
+export interface HitRow {
+  id: string;
+  kind: HitKind;
+  score: number;
+  vector_score: number | null;
+  text_score: number | null;
+  notebook_id: string;
+  source_id: string | null;
+  source_title: string;
+  text: string;
+  position: ChunkPosition | null;
+  level: number | null;
+}
+
+export interface HybridQuery {
+  notebookIds: readonly string[];
+  /** Only these sources (their chunks and source-level summaries); null for all. */
+  sourceIds: readonly string[] | null;
+  /** pgvector text form of the query embedding. */
+  vector: string;
+  text: string;
+  model: string;
+  dimensions: number;
+  candidates: number;
+  k: number;
+  vectorWeight: number;
+  textWeight: number;
+  summaryWeight: number;
+  rrfK: number;
+}
+
+/** Vector candidates found through the HNSW index, handed to the fusion query. */
+interface Candidates {
+  ids: string[];
+  distances: number[];
+}
+
+/**
+ * The retrieval queries: vector nearest neighbours and full-text matches over chunks and summary
+ * nodes, fused by reciprocal rank in the database, in one statement. Vector candidates come from
+ * an exact scan of the notebooks' own rows (small notebooks: exact and fast) or from the HNSW
+ * index with pgvector's iterative scan (large ones), which keeps scanning the graph until enough
+ * rows pass the notebook filter instead of returning the filter's leftovers of a fixed ef_search.
+ */
+@Injectable()
+export class RetrievalRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /** Exact vector scan of the notebooks' rows, fused with full text, in one round trip. */
+  async hybridExact(q: HybridQuery): Promise<HitRow[]> {
+    const d = dims(q.dimensions);
+    const vectorCandidates = `
+      select c.id, c.embedding::vector(${d}) <=> $3::vector(${d}) as d
+      from chunks c
+      where $8::float8 > 0 and c.notebook_id = any($1::uuid[]) and ($2::uuid[] is null or c.source_id = any($2::uuid[]))
+        and c.embedding_model = $5 and vector_dims(c.embedding) = ${d}
+      order by (c.embedding::vector(${d}) <=> $3::vector(${d})) + 0
+      limit $6`;
+    return this.sql.rows<HitRow>(`retrieval_exact_${d}`, fusionSql(d, vectorCandidates), params(q));
+  }
+
+  /**
+   * Vector candidates through the HNSW index (iterative scan), then the same fusion. Returns null
+   * when the index gave fewer candidates than the notebooks hold (a scan limit was hit): the caller
+   * then falls back to the exact scan, so results never come back short.
+   */
+  async hybridIndexed(q: HybridQuery, expectedCandidates: number): Promise<HitRow[] | null> {
+    const d = dims(q.dimensions);
+    let candidates: Candidates = { ids: [], distances: [] };
+    if (q.vectorWeight > 0) {
+      const efSearch = Math.min(1000, Math.max(40, q.candidates * 2));
+      const rows = await this.sql.transaction(
+        { 'hnsw.iterative_scan': 'relaxed_order', 'hnsw.ef_search': String(efSearch) },
+        (query) =>
+          query<{ id: string; d: number }>(
+            `retrieval_hnsw_${d}`,
+            `select id, d from (
+               select c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) as d
+               from chunks c
+               where c.notebook_id = any($2::uuid[]) and ($3::uuid[] is null or c.source_id = any($3::uuid[]))
+                 and c.embedding_model = $4 and vector_dims(c.embedding) = ${d}
+               order by c.embedding::vector(${d}) <=> $1::vector(${d})
+               limit $5) x
+             order by d`,
+            [q.vector, q.notebookIds, q.sourceIds, q.model, q.candidates],
+          ),
+      );
+      if (rows.length < expectedCandidates) return null;
+      candidates = { ids: rows.map((r) => r.id), distances: rows.map((r) => r.d) };
+    }
+    const vectorCandidates = `select id, d from unnest($12::uuid[], $13::float8[]) as v(id, d) where $8::float8 > 0`;
+    return this.sql.rows<HitRow>(`retrieval_indexed_${d}`, fusionSql(d, vectorCandidates), [
+      ...params(q),
+      candidates.ids,
+      candidates.distances,
+    ]);
+  }
+}
+
+const dims = (n: number): number => {
+  if (!Number.isInteger(n) || n < 1 || n > 16_000) throw new Error(`bad dimension ${n}`);
+  return n;
+};
+
+function params(q: HybridQuery): unknown[] {
+  return [
+    q.notebookIds,
+    q.sourceIds,
+    q.vector,
+    q.text,
+    q.model,
+    q.candidates,
+    q.k,
+    q.vectorWeight,
+    q.textWeight,
+    q.summaryWeight,
+    q.rrfK,
+  ];
+}
+
+/**
+ * $1 notebooks, $2 sources|null, $3 query vector, $4 query text, $5 embedding model, $6 candidates
+ * per list, $7 k, $8 vector weight, $9 text weight, $10 summary weight, $11 RRF k. Full text is an
+ * OR over the query's lexemes (questions are not keyword lists), ranked by cover density; a
+ * weight of 0 switches its list off without running it (one-time filter).
+ */
+function fusionSql(d: number, vectorCandidates: string): string {
+  return `
+    with tq as (
+      select to_tsquery('simple', coalesce(
+        (select string_agg(quote_literal(l), ' | ') from unnest(tsvector_to_array(to_tsvector('english', $4::text))) l), '')) as q
+    ),
+    vc as (${vectorCandidates}),
+    tc as (
+      select c.id, ts_rank_cd(c.tsv, tq.q, 32) as s
+      from chunks c, tq
+      where $9::float8 > 0 and c.notebook_id = any($1::uuid[]) and ($2::uuid[] is null or c.source_id = any($2::uuid[]))
+        and c.embedding_model = $5 and c.tsv @@ tq.q
+      order by s desc, c.id
+      limit $6
+    ),
+    vs as (
+      select s.id, s.embedding::vector(${d}) <=> $3::vector(${d}) as d
+      from summaries s
+      where $10::float8 > 0 and $8::float8 > 0 and s.notebook_id = any($1::uuid[])
+        and ($2::uuid[] is null or s.source_id = any($2::uuid[]))
+        and s.embedding_model = $5 and vector_dims(s.embedding) = ${d}
+      order by d
+      limit $6
+    ),
+    ts as (
+      select s.id, ts_rank_cd(s.tsv, tq.q, 32) as s
+      from summaries s, tq
+      where $10::float8 > 0 and $9::float8 > 0 and s.notebook_id = any($1::uuid[])
+        and ($2::uuid[] is null or s.source_id = any($2::uuid[])) and s.embedding_model = $5 and s.tsv @@ tq.q
+      order by s desc, s.id
+      limit $6
+    ),
+    ranked as (
+      select id, 'chunk' as kind, $8::float8 / ($11 + row_number() over (order by d, id)) as rrf, 1 - d as vscore, null::float8 as tscore from vc
+      union all
+      select id, 'chunk', $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from tc
+      union all
+      select id, 'summary', $10::float8 * $8::float8 / ($11 + row_number() over (order by d, id)), 1 - d, null from vs
+      union all
+      select id, 'summary', $10::float8 * $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from ts
+    ),
+    fused as (
+      select id, kind, sum(rrf) as score, max(vscore) as vscore, max(tscore) as tscore
+      from ranked group by id, kind
+      order by score desc, id
+      limit $7
+    )
+    select f.id, f.kind, f.score, f.vscore as vector_score, f.tscore as text_score,
+           coalesce(c.notebook_id, sm.notebook_id) as notebook_id, coalesce(c.source_id, sm.source_id) as source_id,
+           coalesce(src.title, 'Summary of notebook ' || nb.name) as source_title,
+           coalesce(c.text, sm.text) as text, c.position, sm.level
+    from fused f
+    left join chunks c on f.kind = 'chunk' and c.id = f.id
+    left join summaries sm on f.kind = 'summary' and sm.id = f.id
+    left join sources src on src.id = coalesce(c.source_id, sm.source_id)
+    left join notebooks nb on nb.id = coalesce(c.notebook_id, sm.notebook_id)
+    order by f.score desc, f.id`;
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { uuidv7 } from '../common/uuid';
+
+export interface TreeInput {
+  id: string;
+  text: string;
+  /** pgvector text form. */
+  embedding: string;
+}
+
+export interface NewSummary {
+  id: string;
+  level: number;
+  ordinal: number;
+  text: string;
+  tokenCount: number;
+  childIds: string[];
+  embedding: string;
+  model: string;
+}
+
+@Injectable()
+export class SummariesRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A ready source at this revision: its notebook, else null (deleted, superseded, failed). */
+  async readySource(sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
+    const { rows } = await sql<{ notebook_id: string }>`
+      select notebook_id from sources where id = ${sourceId} and revision = ${revision} and status = 'ready'`.execute(
+      this.em.fork().getKysely(),
+    );
+    return rows[0] ?? null;
+  }
+
+  async chunksOf(sourceId: string, model: string): Promise<TreeInput[]> {
+    const { rows } = await sql<TreeInput>`
+      select id, text, embedding::text as embedding from chunks
+      where source_id = ${sourceId} and embedding_model = ${model} order by ordinal`.execute(
+      this.em.fork().getKysely(),
+    );
+    return rows;
+  }
+
+  /** The root (highest level) summary of each of the notebook's sources. */
+  async sourceRoots(notebookId: string, model: string): Promise<TreeInput[]> {
+    const { rows } = await sql<TreeInput>`
+      select distinct on (source_id) id, text, embedding::text as embedding from summaries
+      where notebook_id = ${notebookId} and source_id is not null and embedding_model = ${model}
+      order by source_id, level desc, ordinal`.execute(this.em.fork().getKysely());
+    return rows;
+  }
+
+  /**
+   * Replaces a source's tree, if the source is still at `revision` (row lock: serialised with
+   * ingestion of the same source). False when superseded meanwhile.
+   */
+  async replaceForSource(
+    sourceId: string,
+    revision: number,
+    notebookId: string,
+    embeddingModel: string,
+    nodes: readonly NewSummary[],
+  ): Promise<boolean> {
+    return this.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      const { rows } = await sql<{ revision: number }>`
+        select revision from sources where id = ${sourceId} and status = 'ready' for update`.execute(db);
+      if (rows[0]?.revision !== revision) return false;
+      await sql`delete from summaries where source_id = ${sourceId}`.execute(db);
+      await this.insert(em, notebookId, sourceId, embeddingModel, nodes);
+      return true;
+    });
+  }
+
+  /** Replaces the notebook-level nodes; one rebuild of a notebook at a time (advisory lock). */
+  async replaceForNotebook(notebookId: string, embeddingModel: string, nodes: readonly NewSummary[]): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`summaries:${notebookId}`}, 0))`.execute(db);
+      await sql`delete from summaries where notebook_id = ${notebookId} and source_id is null`.execute(db);
+      await this.insert(em, notebookId, null, embeddingModel, nodes);
+    });
+  }
+
+  async countForNotebook(notebookId: string): Promise<{ source_nodes: number; notebook_nodes: number }> {
+    const { rows } = await sql<{ source_nodes: number; notebook_nodes: number }>`
+      select count(*) filter (where source_id is not null)::int as source_nodes,
+             count(*) filter (where source_id is null)::int as notebook_nodes
+      from summaries where notebook_id = ${notebookId}`.execute(this.em.fork().getKysely());
+    return rows[0];
+  }
+
+  private async insert(
+    em: EntityManager,
+    notebookId: string,
+    sourceId: string | null,
+    embeddingModel: string,
+    nodes: readonly NewSummary[],
+  ): Promise<void> {
+    if (nodes.length === 0) return;
+    await sql`
+      insert into summaries (id, notebook_id, source_id, level, ordinal, text, token_count, child_ids, embedding, embedding_model, model)
+      select id, ${notebookId}::uuid, ${sourceId}::uuid, level, ordinal, text, token_count,
+             (select coalesce(array_agg(x::uuid), '{}') from jsonb_array_elements_text(children) x), embedding::vector, ${embeddingModel}, model
+      from unnest(${nodes.map((n) => n.id)}::uuid[], ${nodes.map((n) => n.level)}::int[], ${nodes.map((n) => n.ordinal)}::int[],
+                  ${nodes.map((n) => n.text)}::text[], ${nodes.map((n) => n.tokenCount)}::int[],
+                  ${nodes.map((n) => JSON.stringify(n.childIds))}::jsonb[], ${nodes.map((n) => n.embedding)}::text[],
+                  ${nodes.map((n) => n.model)}::text[])
+        as t(id, level, ordinal, text, token_count, children, embedding, model)`.execute(em.getKysely());
+  }
+}
+
+export const newSummaryId = uuidv7;

@@ -1,0 +1,153 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type EntityManager } from '@mikro-orm/postgresql';
+import { type AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
+import { tokenizer } from '../ingestion/chunking/tokenizer';
+import { ChatModel } from '../llm/chat-model';
+import { observeLlmCall } from '../llm/llm-metrics';
+import { MetricsService } from '../metrics/metrics.service';
+import { type JobContext, JobName } from '../queue/job.types';
+import { JobsService } from '../queue/jobs.service';
+import { cluster, parseVector } from './clustering';
+import { newSummaryId, type NewSummary, SummariesRepository, type TreeInput } from './summaries.repository';
+
+/** Text of one cluster given to the summariser, in tokens (the rest of a long cluster is cut). */
+const CLUSTER_INPUT_TOKENS = 6000;
+
+export interface SummaryResult {
+  [key: string]: unknown;
+  nodes?: number;
+  levels?: number;
+  skipped?: string;
+}
+
+/**
+ * RAPTOR summary trees. Per source: cluster its chunk embeddings, summarise each cluster, embed
+ * the summaries, and repeat on them up to one root. Per notebook: the same over its sources'
+ * roots, up to a notebook root. Both run as background jobs after a source is ready (they never
+ * hold up search) and are incremental: adding or removing a source rebuilds that source's tree
+ * and the notebook's few top nodes, never the other sources' trees.
+ */
+@Injectable()
+export class SummariesService {
+  private readonly logger = new Logger(SummariesService.name);
+
+  constructor(
+    private readonly repository: SummariesRepository,
+    private readonly embeddings: EmbeddingProvider,
+    private readonly model: ChatModel,
+    private readonly jobs: JobsService,
+    private readonly metrics: MetricsService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Records the summary job of a freshly stored source inside the caller's transaction (so it
+   * exists exactly if the chunks were committed); call `dispatch` after the commit.
+   */
+  async recordForSource(em: EntityManager, sourceId: string, revision: number): Promise<() => Promise<void>> {
+    if (!this.config.summaries.enabled) return () => Promise.resolve();
+    const { dispatch } = await this.jobs.record(em, JobName.SummarizeSource, [
+      { key: `${sourceId}:${revision}`, payload: { sourceId, revision } },
+    ]);
+    return dispatch;
+  }
+
+  /** After a source left a notebook: its tree went with it (cascade); the notebook's top changes. */
+  async sourceRemoved(notebookId: string, sourceId: string): Promise<void> {
+    if (!this.config.summaries.enabled) return;
+    await this.jobs.enqueue(JobName.SummarizeNotebook, `${notebookId}:removed:${sourceId}`, { notebookId });
+  }
+
+  async buildForSource(sourceId: string, revision: number, context: JobContext): Promise<SummaryResult> {
+    const source = await this.repository.readySource(sourceId, revision);
+    if (!source) return { skipped: 'the source is gone, not ready, or at another revision' };
+    const chunks = await this.repository.chunksOf(sourceId, this.embeddings.id);
+    const nodes = await this.buildTree(chunks, context);
+    const stored = await this.repository.replaceForSource(
+      sourceId,
+      revision,
+      source.notebook_id,
+      this.embeddings.id,
+      nodes,
+    );
+    if (!stored) return { skipped: 'superseded by a newer revision' };
+    await this.jobs.enqueue(JobName.SummarizeNotebook, `${source.notebook_id}:source:${sourceId}:${revision}`, {
+      notebookId: source.notebook_id,
+    });
+    return { nodes: nodes.length, levels: nodes.at(-1)?.level ?? 0 };
+  }
+
+  async buildForNotebook(notebookId: string, context: JobContext): Promise<SummaryResult> {
+    const roots = await this.repository.sourceRoots(notebookId, this.embeddings.id);
+    const nodes = await this.buildTree(roots, context);
+    await this.repository.replaceForNotebook(notebookId, this.embeddings.id, nodes);
+    return { nodes: nodes.length, sources: roots.length };
+  }
+
+  /** Levels of summaries over `inputs` until one node remains (at least one level). */
+  private async buildTree(inputs: readonly TreeInput[], context: JobContext): Promise<NewSummary[]> {
+    const out: NewSummary[] = [];
+    let current = inputs.map((i) => ({ id: i.id, text: i.text, vector: parseVector(i.embedding) }));
+    if (current.length === 0) return out;
+    let level = 1;
+    do {
+      const groups = cluster(
+        current.map((c) => c.vector),
+        this.config.summaries.clusterSize,
+      );
+      const texts: string[] = [];
+      for (const group of groups)
+        texts.push(
+          (
+            await this.summarize(
+              group.map((i) => current[i].text),
+              context,
+            )
+          ).text,
+        );
+      const vectors = await this.embeddings.embed(texts, context.signal);
+      current = groups.map((group, i) => {
+        const node: NewSummary = {
+          id: newSummaryId(),
+          level,
+          ordinal: i,
+          text: texts[i],
+          tokenCount: tokenizer.count(texts[i]),
+          childIds: group.map((m) => current[m].id),
+          embedding: toPgVector(vectors[i]),
+          model: this.model.model,
+        };
+        out.push(node);
+        return { id: node.id, text: node.text, vector: vectors[i] };
+      });
+      await context.progress(Math.min(95, level * 20), { level, nodes: current.length });
+      level++;
+    } while (current.length > 1);
+    return out;
+  }
+
+  private async summarize(texts: readonly string[], context: JobContext): Promise<{ text: string }> {
+    let budget = CLUSTER_INPUT_TOKENS;
+    const kept: string[] = [];
+    for (const text of texts) {
+      if (budget <= 0) break;
+      const tokens = tokenizer.encode(text);
+      kept.push(tokens.length <= budget ? text : tokenizer.decode(tokens.slice(0, budget)));
+      budget -= tokens.length;
+    }
+    const started = performance.now();
+    try {
+      const result = await this.model.summarize(kept, context.signal);
+      const ms = performance.now() - started;
+      observeLlmCall(this.metrics, { model: result.model, purpose: 'summary', outcome: 'ok', ms, usage: result.usage });
+      return result;
+    } catch (error) {
+      const ms = performance.now() - started;
+      observeLlmCall(this.metrics, { model: this.model.model, purpose: 'summary', outcome: 'error', ms });
+      this.logger.warn(`summarising a cluster failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}
