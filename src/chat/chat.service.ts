@@ -243,12 +243,15 @@ export class ChatService {
       deltas: {
         async *[Symbol.asyncIterator]() {
           const llmStarted = performance.now();
+          let emitted = '';
           try {
             for await (const delta of stream) {
               const text = filter.push(delta);
+              emitted += text;
               if (text) yield text;
             }
             const rest = filter.flush();
+            emitted += rest;
             if (rest) yield rest;
           } catch (error) {
             const ms = performance.now() - llmStarted;
@@ -264,7 +267,8 @@ export class ChatService {
             ms: llmMs,
             usage: result.usage,
           });
-          answer = finish(retrieved, result, llmMs);
+          // What is stored is exactly what the client saw, checked marker by marker as it streamed.
+          answer = finish(retrieved, result, llmMs, { text: emitted, cited: filter.cited });
         },
       },
     };
@@ -460,8 +464,13 @@ interface OpenSession {
   isNew: boolean;
 }
 
-function finish(retrieved: Retrieved, result: AnswerResult, llmMs: number): Answer {
-  const { text, cited } = checkCitations(result.text, retrieved.passages.length);
+function finish(
+  retrieved: Retrieved,
+  result: AnswerResult,
+  llmMs: number,
+  checked = checkCitations(result.text, retrieved.passages.length),
+): Answer {
+  const { text, cited } = checked;
   return {
     text,
     sources: toSources(retrieved.hits, cited),

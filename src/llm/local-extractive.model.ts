@@ -128,14 +128,18 @@ function extractSummary(texts: readonly string[]): string {
     return { s, i, score: score / Math.sqrt(1 + unique.size) };
   });
   scored.sort((a, b) => b.score - a.score);
+  // Sentences that share nothing with the rest of the cluster are off-topic for its summary.
+  const central = scored[0].score > 0 ? scored.filter((c) => c.score > 0) : scored;
+  const totalWords = all.reduce((n, s) => n + s.split(' ').length, 0);
+  const budget = Math.min(MAX_SUMMARY_WORDS, Math.max(30, Math.ceil(totalWords / 2)));
   const picked: typeof scored = [];
   let words = 0;
-  for (const c of scored) {
+  for (const c of central) {
     const n = c.s.split(' ').length;
-    if (picked.length > 0 && words + n > MAX_SUMMARY_WORDS) continue;
+    if (picked.length > 0 && words + n > budget) continue;
     picked.push(c);
     words += n;
-    if (words >= MAX_SUMMARY_WORDS) break;
+    if (words >= budget) break;
   }
   return picked
     .sort((a, b) => a.i - b.i)

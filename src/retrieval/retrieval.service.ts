@@ -35,6 +35,8 @@ export interface RetrieveOptions {
   mode?: RetrievalMode;
   /** Include RAPTOR summary nodes beside chunks (default: yes, weighted by RETRIEVAL_SUMMARY_WEIGHT). */
   summaries?: boolean;
+  /** Force how vector candidates are found (benchmarks and tests); by default chosen by size. */
+  strategy?: VectorStrategy;
   signal?: AbortSignal;
 }
 
@@ -95,7 +97,8 @@ export class RetrievalService {
       rrfK: r.rrfK,
     };
     const total = notebooks.reduce((n, nb) => n + Number(nb.chunk_count), 0);
-    let strategy: VectorStrategy = total > r.exactMaxChunks && q.vectorWeight > 0 ? 'hnsw' : 'exact';
+    let strategy: VectorStrategy = options.strategy ?? (total > r.exactMaxChunks ? 'hnsw' : 'exact');
+    if (q.vectorWeight === 0) strategy = 'exact';
     let rows: HitRow[] | null = null;
     if (strategy === 'hnsw') {
       // With a source filter the notebooks' total says nothing about how many rows can match.

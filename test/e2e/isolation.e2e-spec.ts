@@ -121,6 +121,52 @@ describe('tenant isolation', () => {
     }
   });
 
+  it('ids in bodies and query strings (chat, query, sessions, OpenAI-compatible) answer 404 too', async () => {
+    const session = (
+      await request(sut.http)
+        .post('/api/v2/chat')
+        .set(...bearer(alice.accessToken))
+        .send({ notebook_id: ids.notebook, query: "What is Alice's plan?" })
+        .expect(200)
+    ).body as { session_id: string; answer: string };
+    expect(session.answer).toContain(canary);
+    const probes: [method: 'get' | 'post' | 'delete', path: string, body?: Record<string, unknown>][] = [
+      ['post', '/api/v2/chat', { notebook_id: ids.notebook, query: 'plan?' }],
+      ['post', '/api/v2/chat', { notebook_ids: [ids.bobNotebook, ids.notebook], query: 'plan?' }],
+      ['post', '/api/v2/chat', { session_id: session.session_id, query: 'plan?' }],
+      ['post', '/api/v2/chat/stream', { notebook_id: ids.notebook, query: 'plan?' }],
+      ['post', '/api/v2/chat/stream', { session_id: session.session_id, query: 'plan?' }],
+      ['get', `/api/v2/chat/history?session_id=${session.session_id}`],
+      ['delete', `/api/v2/chat/history?session_id=${session.session_id}`],
+      ['get', `/api/v2/chat/sessions?notebook_id=${ids.notebook}`],
+      ['post', '/api/v1/query', { notebook_ids: [ids.notebook], query: 'plan?' }],
+      [
+        'post',
+        '/v1/chat/completions',
+        { model: `notebook:${ids.notebook}`, messages: [{ role: 'user', content: 'plan?' }] },
+      ],
+    ];
+    for (const [method, path, body] of probes) {
+      let req = request(sut.http)
+        [method](path)
+        .set(...bearer(bob.accessToken));
+      if (body) req = req.send(body);
+      const res = await req;
+      expect([method, path, res.status]).toEqual([method, path, 404]);
+      expect(JSON.stringify(res.body) + res.text).not.toContain(canary);
+    }
+    const models = await request(sut.http)
+      .get('/v1/models')
+      .set(...bearer(bob.accessToken))
+      .expect(200);
+    expect(JSON.stringify(models.body)).not.toContain(ids.notebook);
+    const sessions = await request(sut.http)
+      .get('/api/v2/chat/sessions')
+      .set(...bearer(bob.accessToken))
+      .expect(200);
+    expect(JSON.stringify(sessions.body)).not.toContain(session.session_id);
+  });
+
   it("a source id from another user's notebook is 404 inside one's own notebook too", async () => {
     const own = `/api/v1/notebooks/${ids.bobNotebook}/sources/${ids.source}`;
     for (const [method, path] of [

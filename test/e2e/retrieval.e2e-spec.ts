@@ -1,0 +1,210 @@
+import request from 'supertest';
+import { EmbeddingProvider as EmbeddingProviderToken } from '../../src/embeddings/embedding-provider';
+import { type NotebookRow } from '../../src/notebooks/notebooks.repository';
+import { RetrievalService } from '../../src/retrieval/retrieval.service';
+import { bearer, signup, type TestUser } from '../utils/auth';
+import { query } from '../utils/db';
+import { createNotebook, settled, uploadOne } from '../utils/notebooks';
+import { createTestContext, eventually, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
+
+interface Hit {
+  kind: 'chunk' | 'summary';
+  chunkId: string | null;
+  summaryId: string | null;
+  sourceId: string | null;
+  sourceTitle: string;
+  text: string;
+  score: number;
+  vectorScore: number | null;
+  textScore: number | null;
+}
+
+describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
+  let context: TestContext;
+  let sut: TestApp;
+  let user: TestUser;
+  let notebook: string;
+  const sources = new Map<string, string>();
+
+  const search = async (body: Record<string, unknown>, id = notebook) =>
+    (
+      await request(sut.http)
+        .post(`/api/v1/notebooks/${id}/search`)
+        .set(...bearer(user.accessToken))
+        .send(body)
+        .expect(200)
+    ).body as { hits: Hit[]; strategy: string };
+
+  beforeAll(async () => {
+    context = await createTestContext();
+    sut = await startTestApp(context, {
+      CHUNK_TARGET_TOKENS: '48',
+      CHUNK_OVERLAP_TOKENS: '8',
+      SUMMARY_CLUSTER_SIZE: '3',
+    });
+    user = await signup(sut.http, 'retrieval');
+    notebook = await createNotebook(sut.http, user.accessToken, 'Mixed');
+    for (const file of ['guide.md', 'cache.html', 'operations.pdf', 'checksum.py']) {
+      const source = await uploadOne(sut.http, user.accessToken, notebook, file);
+      expect((await settled(sut.http, user.accessToken, notebook, source.id)).status).toBe('ready');
+      sources.set(file, source.id);
+    }
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await context?.destroy();
+  });
+
+  it('fuses vector and full-text candidates; each list on its own works too', async () => {
+    const hybrid = await search({ query: 'albatross quorum votes failover', k: 5 });
+    expect(hybrid.hits[0].sourceTitle).toBe('operations.pdf');
+    expect(hybrid.hits[0].vectorScore).not.toBeNull();
+    expect(hybrid.hits[0].textScore).not.toBeNull();
+    const text = await search({ query: 'albatross', k: 5, mode: 'text' });
+    expect(text.hits.length).toBeGreaterThan(0);
+    expect(text.hits.every((h) => h.vectorScore === null && h.text.toLowerCase().includes('albatross'))).toBe(true);
+    const vector = await search({ query: 'albatross', k: 5, mode: 'vector' });
+    expect(vector.hits).toHaveLength(5);
+    expect(vector.hits.every((h) => h.textScore === null)).toBe(true);
+  });
+
+  it('full text matches a question word-for-word even when most words are not in the text', async () => {
+    const { hits } = await search({ query: 'what is the rolling xor in the osprey code?', k: 3, mode: 'text' });
+    expect(hits[0].sourceTitle).toBe('checksum.py');
+  });
+
+  it('filters by source', async () => {
+    const only = sources.get('cache.html')!;
+    const { hits } = await search({ query: 'certificates rotation quorum eviction', k: 10, sourceIds: [only] });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.sourceId === only)).toBe(true);
+  });
+
+  it("the exact path returns exactly the notebook's nearest chunks", async () => {
+    const { hits, strategy } = await search({ query: 'certificate rotation schedule', k: 5, mode: 'vector' });
+    expect(strategy).toBe('exact');
+    const [vector] = await sut.app.get(EmbeddingProviderToken).embed(['certificate rotation schedule']);
+    const literal = `[${Array.from(vector).join(',')}]`;
+    const expected = await query<{ id: string }>(
+      sut,
+      `select id from chunks where notebook_id = '${notebook}' order by embedding::vector(384) <=> '${literal}'::vector(384), id limit 5`,
+    );
+    expect(hits.map((h) => h.chunkId)).toEqual(expected.map((r) => r.id));
+  });
+
+  it('builds summary trees per source and for the notebook, retrievable beside chunks', async () => {
+    const rows = await eventually(
+      async () => {
+        const r = await query<{ source_id: string | null; level: number; n: number }>(
+          sut,
+          `select source_id, level, count(*)::int as n from summaries where notebook_id = '${notebook}' group by 1, 2`,
+        );
+        const covered = new Set(r.filter((x) => x.source_id).map((x) => x.source_id));
+        return covered.size === sources.size && r.some((x) => x.source_id === null) ? r : undefined;
+      },
+      30_000,
+      100,
+    );
+    // Every source tree ends in a single root; the notebook has a single root on top.
+    for (const id of sources.values()) {
+      const levels = rows.filter((r) => r.source_id === id);
+      const top = Math.max(...levels.map((r) => r.level));
+      expect(levels.find((r) => r.level === top)!.n).toBe(1);
+    }
+    const notebookLevels = rows.filter((r) => r.source_id === null);
+    expect(notebookLevels.find((r) => r.level === Math.max(...notebookLevels.map((l) => l.level)))!.n).toBe(1);
+
+    const { hits } = await search({ query: 'Kestrel cluster certificates handbook', k: 10, includeSummaries: true });
+    expect(hits.some((h) => h.kind === 'summary' && h.summaryId)).toBe(true);
+    const plain = await search({ query: 'Kestrel cluster certificates handbook', k: 10 });
+    expect(plain.hits.every((h) => h.kind === 'chunk')).toBe(true);
+  });
+
+  it('removing a source removes its tree and rebuilds only the notebook level', async () => {
+    const removed = sources.get('checksum.py')!;
+    const keptBefore = await query<{ id: string }>(
+      sut,
+      `select id from summaries where notebook_id = '${notebook}' and source_id is not null and source_id <> '${removed}' order by id`,
+    );
+    const rootBefore = await query<{ id: string }>(
+      sut,
+      `select id from summaries where notebook_id = '${notebook}' and source_id is null`,
+    );
+    await request(sut.http)
+      .delete(`/api/v1/notebooks/${notebook}/sources/${removed}`)
+      .set(...bearer(user.accessToken))
+      .expect(204);
+    sources.delete('checksum.py');
+    await eventually(async () => {
+      const now = await query<{ id: string }>(
+        sut,
+        `select id from summaries where notebook_id = '${notebook}' and source_id is null`,
+      );
+      return now.length > 0 && !now.some((r) => rootBefore.some((b) => b.id === r.id)) ? true : undefined;
+    }, 30_000);
+    expect(await query(sut, `select id from summaries where source_id = '${removed}'`)).toEqual([]);
+    const keptAfter = await query<{ id: string }>(
+      sut,
+      `select id from summaries where notebook_id = '${notebook}' and source_id is not null order by id`,
+    );
+    expect(keptAfter).toEqual(keptBefore);
+  });
+
+  it('the local answerer answers extractively, with citations', async () => {
+    const res = await request(sut.http)
+      .post('/api/v2/chat')
+      .set(...bearer(user.accessToken))
+      .send({ notebook_id: notebook, query: 'How often do Kestrel nodes rotate their certificates?' })
+      .expect(200);
+    expect(res.body.model).toBe('local-extractive');
+    expect(res.body.answer).toMatch(/seventeen days\.? \[\d+\]/);
+    const cited = (res.body.sources as { cited: boolean; text: string }[]).filter((s) => s.cited);
+    expect(cited.some((s) => s.text.includes('seventeen days'))).toBe(true);
+  });
+
+  describe('a small notebook in a crowded index', () => {
+    let small: string;
+
+    beforeAll(async () => {
+      small = await createNotebook(sut.http, user.accessToken, 'Small');
+      const source = await uploadOne(sut.http, user.accessToken, small, 'cache.html');
+      await settled(sut.http, user.accessToken, small, source.id);
+      // 1,500 random chunks in another notebook crowd the HNSW graph around any query.
+      const crowd = await createNotebook(sut.http, user.accessToken, 'Crowd');
+      await query(
+        sut,
+        `insert into sources (id, notebook_id, kind, title, format, mime_type, size_bytes, content_hash, storage_key, status, chunk_count)
+         values ('00000000-0000-7000-8000-00000000c0de', '${crowd}', 'text', 'crowd', 'text', 'text/plain', 1, 'crowd', 'crowd', 'ready', 1500)`,
+      );
+      await query(
+        sut,
+        `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
+         select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g, 'pelican cache eviction filler ' || g, 5, 'h' || g, '{}',
+                (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), 'local-hash-v1:384'
+         from generate_series(1, 1500) g`,
+      );
+    });
+
+    it('the HNSW path (iterative scan) still fills k from the notebook, as the exact scan does', async () => {
+      const retrieval = sut.app.get(RetrievalService);
+      const [row] = await query<NotebookRow>(
+        sut,
+        `select id, (select sum(chunk_count) from sources where notebook_id = '${small}')::int as chunk_count from notebooks where id = '${small}'`,
+      );
+      const exact = await retrieval.retrieve([row], 'pelican cache eviction', {
+        k: 2,
+        mode: 'vector',
+        strategy: 'exact',
+      });
+      const hnsw = await retrieval.retrieve([row], 'pelican cache eviction', {
+        k: 2,
+        mode: 'vector',
+        strategy: 'hnsw',
+      });
+      expect(exact.hits).toHaveLength(2);
+      expect(hnsw.strategy).toBe('hnsw');
+      expect(hnsw.hits.map((h) => h.id)).toEqual(exact.hits.map((h) => h.id));
+    });
+  });
+});
