@@ -7,10 +7,8 @@
 // Environment: as bench:http, plus BENCH_PAGES (limit the number of pages), BENCH_UPLOAD_PARALLEL
 // (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default: Folio's own);
 // INGEST_WORKERS and other Folio settings pass through from the environment.
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import {
   benchTargets,
@@ -22,23 +20,9 @@ import {
   startNode,
   stopNode,
 } from './lib';
+import { FILES_PER_REQUEST, htmlPages, pythonDocsRoot, uploadPages, waitUntilIngested } from './python-docs';
 
 const FOLIO = 'http://127.0.0.1:3804';
-const FILES_PER_REQUEST = 25;
-
-function htmlPages(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith('_')) continue; // _static, _sources, _images: not pages
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.html')) out.push(path);
-    }
-  };
-  walk(root);
-  return out.sort();
-}
 
 /** CPU seconds (user + system) used so far by Folio, by every Postgres process and by Redis. */
 function cpuSeconds(folioPid: number): { folio: number; postgres: number; redis: number } {
@@ -72,9 +56,7 @@ async function main(): Promise<void> {
   const databaseUrl = await freshDatabase(
     process.env.BENCH_INGEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_ingest',
   );
-  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-python-docs.sh')], {
-    encoding: 'utf8',
-  }).trim();
+  const root = pythonDocsRoot();
   let pages = htmlPages(root);
   if (process.env.BENCH_PAGES) pages = pages.slice(0, envNumber('BENCH_PAGES', pages.length));
   const bytes = pages.reduce((n, p) => n + statSync(p).size, 0);
@@ -108,41 +90,10 @@ async function main(): Promise<void> {
 
     const cpuBefore = cpuSeconds(folio.pid!);
     const started = Date.now();
-    const batches: string[][] = [];
-    for (let i = 0; i < pages.length; i += FILES_PER_REQUEST) batches.push(pages.slice(i, i + FILES_PER_REQUEST));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: parallel }, async () => {
-        while (next < batches.length) {
-          const batch = batches[next++];
-          const form = new FormData();
-          for (const page of batch) {
-            const name = relative(root, page).replace(/[\\/]/g, '_');
-            form.append('files', new Blob([readFileSync(page)], { type: 'text/html' }), name);
-          }
-          const res = await fetch(`${FOLIO}/api/v1/notebooks/${notebook}/sources`, {
-            method: 'POST',
-            headers: auth,
-            body: form,
-          });
-          if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
-        }
-      }),
-    );
+    await uploadPages(FOLIO, auth, notebook, root, pages, parallel);
     const uploaded = Date.now();
 
-    let counts: Record<string, { n: number; chunks: number; tokens: number }> = {};
-    for (;;) {
-      const { rows } = await db.query<{ status: string; n: number; chunks: number; tokens: number }>(
-        `select status, count(*)::int as n, coalesce(sum(chunk_count), 0)::int as chunks, coalesce(sum(token_count), 0)::int as tokens
-         from sources where notebook_id = $1 group by status`,
-        [notebook],
-      );
-      counts = Object.fromEntries(rows.map((r) => [r.status, r]));
-      const finished = (counts.ready?.n ?? 0) + (counts.failed?.n ?? 0);
-      if (finished >= pages.length) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const counts = await waitUntilIngested(db, notebook, pages.length);
     const searchable = Date.now();
     const cpuAfter = cpuSeconds(folio.pid!);
     const { hwm } = rssKiB(folio.pid!);

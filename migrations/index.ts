@@ -4,6 +4,7 @@ import { Migration20261122010000Identity } from './Migration20261122010000_ident
 import { Migration20261122020000Notebooks } from './Migration20261122020000_notebooks';
 import { Migration20261122030000Compression } from './Migration20261122030000_compression';
 import { Migration20261122040000Chat } from './Migration20261122040000_chat';
+import { Migration20261122050000VectorStorage } from './Migration20261122050000_vector_storage';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122020000_notebooks', class: Migration20261122020000Notebooks },
   { name: 'Migration20261122030000_compression', class: Migration20261122030000Compression },
   { name: 'Migration20261122040000_chat', class: Migration20261122040000Chat },
+  { name: 'Migration20261122050000_vector_storage', class: Migration20261122050000VectorStorage },
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { Sql } from '../database/sql';
 import { type GrantLevel, Notebook, NotebookGrant } from './notebook.entity';
 
 /** A notebook with the caller's grant on it (null: none) and its sources' totals. */
@@ -25,45 +26,44 @@ export interface GrantRow {
   created_at: string;
 }
 
+/** A notebook with the caller's ($1) grant and its sources' totals; the caller adds the `where`. */
+const FOR_CALLER = `
+  select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
+         coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
+         greatest(n.updated_at, s.last_source_update) as last_updated_at
+  from notebooks n
+  left join notebook_grants g on g.notebook_id = n.id and g.user_id = $1
+  left join lateral (
+    select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
+    from sources where notebook_id = n.id
+  ) s on true`;
+
 /** Every query on notebooks and their grants. Counts come from one lateral join: no N+1. */
 @Injectable()
 export class NotebooksRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Sql,
+  ) {}
 
   create(em: EntityManager, data: { ownerId: string; name: string; description?: string | null }): Notebook {
     return em.create(Notebook, { ownerId: data.ownerId, name: data.name, description: data.description ?? null });
   }
 
-  /** One notebook as the caller sees it, deleted or not (the service decides). */
-  async findForCaller(id: string, callerId: string): Promise<NotebookRow | null> {
-    const { rows } = await sql<NotebookRow>`
-      select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
-             coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
-             greatest(n.updated_at, s.last_source_update) as last_updated_at
-      from notebooks n
-      left join notebook_grants g on g.notebook_id = n.id and g.user_id = ${callerId}
-      left join lateral (
-        select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
-        from sources where notebook_id = n.id
-      ) s on true
-      where n.id = ${id}`.execute(this.db());
-    return rows[0] ?? null;
+  /**
+   * One notebook as the caller sees it, deleted or not (the service decides). On every notebook
+   * route, so a named prepared statement (planned once per connection).
+   */
+  findForCaller(id: string, callerId: string): Promise<NotebookRow | null> {
+    return this.sql.one<NotebookRow>('notebook_for_caller', `${FOR_CALLER} where n.id = $2`, [callerId, id]);
   }
 
   /** Several notebooks as {@link findForCaller} sees them, in one query (deleted ones included). */
-  async findManyForCaller(ids: readonly string[], callerId: string): Promise<NotebookRow[]> {
-    const { rows } = await sql<NotebookRow>`
-      select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
-             coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
-             greatest(n.updated_at, s.last_source_update) as last_updated_at
-      from notebooks n
-      left join notebook_grants g on g.notebook_id = n.id and g.user_id = ${callerId}
-      left join lateral (
-        select count(*) as source_count, sum(chunk_count) as chunk_count, max(updated_at) as last_source_update
-        from sources where notebook_id = n.id
-      ) s on true
-      where n.id = any(${[...ids]}::uuid[])`.execute(this.db());
-    return rows;
+  findManyForCaller(ids: readonly string[], callerId: string): Promise<NotebookRow[]> {
+    return this.sql.rows<NotebookRow>('notebooks_for_caller', `${FOR_CALLER} where n.id = any($2::uuid[])`, [
+      callerId,
+      [...ids],
+    ]);
   }
 
   /** The caller's own and shared notebooks, newest first, optionally narrowed by name and ids. */

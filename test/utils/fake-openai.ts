@@ -85,7 +85,7 @@ export class FakeOpenAi {
     return this.requests.filter((r) => r.path === '/v1/chat/completions');
   }
 
-  private async chat(req: IncomingMessage, res: ServerResponse, body: ChatBody): Promise<void> {
+  private async chat(_req: IncomingMessage, res: ServerResponse, body: ChatBody): Promise<void> {
     const failure = this.failChat.shift();
     if (failure) return this.json(res, failure, { error: { message: 'scripted failure', type: 'server_error' } });
     let gone = false;
