@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
@@ -71,6 +71,7 @@ export class ChatController {
   @Authorize('chat', 'Notebook')
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteChatHistory', summary: 'Deletes a session and all its messages' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
   async deleteHistory(@Auth() auth: Principal, @Query() query: DeleteHistoryQuery): Promise<void> {
     await this.chat.deleteHistory(auth, query);

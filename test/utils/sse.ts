@@ -22,23 +22,8 @@ export async function readEvents(
       response.on('data', (chunk: string) => (text += chunk));
       response.on('end', () => callback(null, text));
     });
-  const events: SseEvent[] = [];
-  if (res.status !== 200) return { status: res.status, events };
-  for (const block of (res.body as string).split('\n\n')) {
-    const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
-    if (lines.length === 0) continue;
-    const event =
-      lines
-        .find((l) => l.startsWith('event:'))
-        ?.slice(6)
-        .trim() ?? 'message';
-    const data = lines
-      .filter((l) => l.startsWith('data:'))
-      .map((l) => l.slice(5).trim())
-      .join('\n');
-    events.push({ event, data: data ? (JSON.parse(data) as unknown) : null });
-  }
-  return { status: res.status, events };
+  if (res.status !== 200) return { status: res.status, events: [] };
+  return { status: res.status, events: parseEvents(res.body as string) };
 }
 
 /** POSTs a JSON body and reads the Server-Sent Events response to its end. */
