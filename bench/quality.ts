@@ -39,7 +39,7 @@ function judgements(root: string): Judgement[] {
     const doc = parseDocument(readFileSync(page, 'utf8'));
     const visit = (node: ChildNode, inTable: boolean): void => {
       if (!isTag(node)) return;
-      const table = inTable || (node.name === 'table' && (node.attribs.class ?? '').includes('genindextable'));
+      const table = inTable || (node.name === 'table' && (node.attribs.class ?? '').split(' ').includes('indextable'));
       // Top-level entries: <td> → <ul> → <li>.
       if (table && node.name === 'td') {
         for (const ul of node.children.filter((c): c is Element => isTag(c) && c.name === 'ul')) {
