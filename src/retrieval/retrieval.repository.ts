@@ -103,6 +103,33 @@ export class RetrievalRepository {
   }
 }
 
+/** Small notebooks: one pass over their rows; chunks with every word are kept first. */
+function scanMatches(inScope: string): string {
+  return `
+    tm as (
+      select c.id, c.tsv from chunks c, tq
+      where $9::float8 > 0 and ${inScope} and ts_match_vq(c.tsv, tq.q)
+      order by ts_match_vq(c.tsv, tq.q_all) desc
+      limit ${TEXT_MATCH_CAP}
+    ),`;
+}
+
+/** Large notebooks, through the GIN index: every word first (cheap), any word only if too few. */
+function indexMatches(inScope: string): string {
+  return `
+    t_all as (
+      select c.id, c.tsv from chunks c, tq
+      where $9::float8 > 0 and ${inScope} and c.tsv @@ tq.q_all
+      limit ${TEXT_MATCH_CAP}
+    ),
+    t_any as (
+      select c.id, c.tsv from chunks c, tq
+      where $9::float8 > 0 and (select count(*) from t_all) < $6 and ${inScope} and c.tsv @@ tq.q
+      limit ${TEXT_MATCH_CAP}
+    ),
+    tm as (select id, tsv from t_all where (select count(*) from t_all) >= $6 union all select id, tsv from t_any),`;
+}
+
 /** Most full-text matches ranked per list (see fusionSql). */
 const TEXT_MATCH_CAP = 500;
 
@@ -140,14 +167,12 @@ function params(q: HybridQuery): unknown[] {
  * words (they are parsed inside the statement) and otherwise intersects the notebook's rows with
  * an index scan over every chunk containing a common word (25 ms instead of 1 on 100k chunks).
  *
- * Ranking is bounded: chunks holding every word of the question come first (an AND query, which
- * the index answers cheaply even in a huge notebook); only if fewer than the candidates wanted
- * match, chunks holding any word are added; either list ranks at most TEXT_MATCH_CAP rows. In a
- * notebook of 100k chunks a common word matches nearly all of them, and ranking them all cost
- * ~0.4 s per question (bench:chat).
+ * Ranking is bounded to TEXT_MATCH_CAP matches, chunks holding every word of the question first:
+ * in a notebook of 100k chunks a common word matches nearly all of them, and ranking them all cost
+ * ~0.4 s per question (bench:chat). Large notebooks ask the index for chunks with every word (an
+ * AND query: cheap) and only if too few match for any word.
  */
 function fusionSql(d: number, vectorCandidates: string, text: 'scan' | 'index'): string {
-  const matches = (q: string): string => (text === 'scan' ? `ts_match_vq(c.tsv, tq.${q})` : `c.tsv @@ tq.${q}`);
   const inScope = `c.notebook_id = any($1::uuid[]) and ($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.embedding_model = $5`;
   return `
     with qv as (select $3::vector(${d}) as v),
@@ -157,19 +182,10 @@ function fusionSql(d: number, vectorCandidates: string, text: 'scan' | 'index'):
              to_tsquery('simple', coalesce((select string_agg(l, ' & ') from lexemes), '')) as q_all
     ),
     vc as (${vectorCandidates}),
-    t_all as (
-      select c.id, c.tsv from chunks c, tq
-      where $9::float8 > 0 and ${inScope} and ${matches('q_all')}
-      limit ${TEXT_MATCH_CAP}
-    ),
-    t_any as (
-      select c.id, c.tsv from chunks c, tq
-      where $9::float8 > 0 and (select count(*) from t_all) < $6 and ${inScope} and ${matches('q')}
-      limit ${TEXT_MATCH_CAP}
-    ),
+${text === 'scan' ? scanMatches(inScope) : indexMatches(inScope)}
     tc as (
       select id, ts_rank_cd(x.tsv, tq.q, 32) as s
-      from (select id, tsv from t_all where (select count(*) from t_all) >= $6 union all select id, tsv from t_any) x, tq
+      from tm x, tq
       order by s desc, id
       limit $6
     ),
