@@ -31,10 +31,24 @@ interface PhaseResult {
 const pct = (sorted: number[], p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function phase(token: string, notebook: string, users: number, thinkSec: number, durationSec: number): Promise<PhaseResult> {
+async function phase(
+  token: string,
+  notebook: string,
+  users: number,
+  thinkSec: number,
+  durationSec: number,
+): Promise<PhaseResult> {
   const words = vocabulary(20_000);
   const random = rng(users * 1000 + thinkSec);
-  const result: PhaseResult = { sent: 0, ok: 0, errors: 0, server: [], client: [], statuses: new Map(), seconds: durationSec };
+  const result: PhaseResult = {
+    sent: 0,
+    ok: 0,
+    errors: 0,
+    server: [],
+    client: [],
+    statuses: new Map(),
+    seconds: durationSec,
+  };
   const sessions: (string | undefined)[] = new Array<string | undefined>(users).fill(undefined);
   const inflight = new Set<Promise<void>>();
   const started = performance.now();
@@ -116,7 +130,9 @@ async function main(): Promise<void> {
   let folio = await startNode('src/main.js', env, `${FOLIO}/health/ready`);
   try {
     const user = await benchUser(FOLIO, 'bench-chat@example.test');
-    const list = await fetch(`${FOLIO}/api/v1/notebooks?limit=1`, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    const list = await fetch(`${FOLIO}/api/v1/notebooks?limit=1`, {
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
     let notebook = ((await list.json()) as { items: { id: string }[] }).items[0]?.id;
     if (!notebook) {
       const created = await fetch(`${FOLIO}/api/v1/notebooks`, {

@@ -81,7 +81,14 @@ export async function loadCorpus(
       await db.query(
         `insert into sources (id, notebook_id, kind, title, format, mime_type, size_bytes, content_hash, storage_key, status, progress, chunk_count, token_count)
          values ($1, $2, 'text', $3, 'text', 'text/plain', 0, $4, $4, 'ready', 100, $5, $6)`,
-        [sourceId, notebookId, `synthetic ${notebookId.slice(0, 8)}`, `synthetic-${sourceId}`, perNotebook, perNotebook * 100],
+        [
+          sourceId,
+          notebookId,
+          `synthetic ${notebookId.slice(0, 8)}`,
+          `synthetic-${sourceId}`,
+          perNotebook,
+          perNotebook * 100,
+        ],
       );
       for (let start = 0; start < perNotebook; start += BATCH) {
         const count = Math.min(BATCH, perNotebook - start);
@@ -102,7 +109,9 @@ export async function loadCorpus(
         );
         loaded += count;
         if (loaded % 100_000 < count) {
-          console.log(`  loaded ${loaded} / ${notebookIds.length * perNotebook} chunks (${Math.round((Date.now() - started) / 1000)} s)`);
+          console.log(
+            `  loaded ${loaded} / ${notebookIds.length * perNotebook} chunks (${Math.round((Date.now() - started) / 1000)} s)`,
+          );
         }
       }
     }

@@ -14,7 +14,11 @@ export async function startInstantLlm(): Promise<{ baseUrl: string; calls: () =>
       calls++;
       const body = JSON.parse(raw || '{}') as { model?: string; stream?: boolean };
       const text = 'The notebook answers this directly [1].';
-      const usage = { prompt_tokens: Math.ceil(raw.length / 4), completion_tokens: 8, total_tokens: Math.ceil(raw.length / 4) + 8 };
+      const usage = {
+        prompt_tokens: Math.ceil(raw.length / 4),
+        completion_tokens: 8,
+        total_tokens: Math.ceil(raw.length / 4) + 8,
+      };
       const base = { id: 'chatcmpl-bench', created: Math.floor(Date.now() / 1000), model: body.model ?? 'bench' };
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });

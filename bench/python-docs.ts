@@ -49,7 +49,11 @@ export async function uploadPages(
         for (const page of batch) {
           form.append('files', new Blob([readFileSync(page)], { type: 'text/html' }), pageTitle(root, page));
         }
-        const res = await fetch(`${folio}/api/v1/notebooks/${notebook}/sources`, { method: 'POST', headers: auth, body: form });
+        const res = await fetch(`${folio}/api/v1/notebooks/${notebook}/sources`, {
+          method: 'POST',
+          headers: auth,
+          body: form,
+        });
         if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
       }
     }),

@@ -26,9 +26,7 @@ interface Judgement {
 }
 
 function textOf(nodes: readonly ChildNode[]): string {
-  return nodes
-    .map((n) => (isText(n) ? n.data : isTag(n) && n.name !== 'ul' ? textOf(n.children) : ''))
-    .join('');
+  return nodes.map((n) => (isText(n) ? n.data : isTag(n) && n.name !== 'ul' ? textOf(n.children) : '')).join('');
 }
 
 /** Index entries of genindex-*.html: the term and the pages of every link under it. */
@@ -91,7 +89,9 @@ async function main(): Promise<void> {
   // A deterministic, evenly spread sample of the index.
   const step = Math.max(1, Math.floor(all.length / sample));
   const queries = all.filter((_, i) => i % step === 0).slice(0, sample);
-  console.log(`corpus: ${pages.length} pages; index entries usable as queries: ${all.length}; sampled: ${queries.length}`);
+  console.log(
+    `corpus: ${pages.length} pages; index entries usable as queries: ${all.length}; sampled: ${queries.length}`,
+  );
 
   const databaseUrl = await ensureDatabase('postgresql://postgres@127.0.0.1:5432/folio_bench_quality');
   const folio = await startNode(
@@ -147,7 +147,13 @@ async function main(): Promise<void> {
           body: JSON.stringify({ query, k: 40, mode }),
         });
         const hits = ((await res.json()) as { hits: { sourceTitle: string }[] }).hits;
-        add(`chunks, ${mode}`, score(hits.map((h) => h.sourceTitle), relevant));
+        add(
+          `chunks, ${mode}`,
+          score(
+            hits.map((h) => h.sourceTitle),
+            relevant,
+          ),
+        );
       }
       const { rows } = await db.query<{ title: string }>(
         `with q as (select to_tsquery('simple', coalesce((select string_agg(quote_literal(l), ' | ')
@@ -155,11 +161,19 @@ async function main(): Promise<void> {
          select title from bench_pages, q where tsv @@ q.q order by ts_rank_cd(tsv, q.q, 32) desc, title limit 10`,
         [query],
       );
-      add('whole pages, full text (baseline)', score(rows.map((r) => r.title), relevant));
+      add(
+        'whole pages, full text (baseline)',
+        score(
+          rows.map((r) => r.title),
+          relevant,
+        ),
+      );
     }
     console.log(`\n${'retrieval'.padEnd(36)} recall@5  MRR@10`);
     for (const [name, s] of Object.entries(totals)) {
-      console.log(`${name.padEnd(36)} ${(s.recall5 / queries.length).toFixed(3)}     ${(s.mrr10 / queries.length).toFixed(3)}`);
+      console.log(
+        `${name.padEnd(36)} ${(s.recall5 / queries.length).toFixed(3)}     ${(s.mrr10 / queries.length).toFixed(3)}`,
+      );
     }
     await db.query('drop table if exists bench_pages');
   } finally {

@@ -69,7 +69,10 @@ function searches(notebooks: readonly string[], count: number, seed: number, mod
   });
 }
 
-async function oneClient(token: string, list: Search[]): Promise<{ client: number[]; server: number[]; strategies: Set<string> }> {
+async function oneClient(
+  token: string,
+  list: Search[],
+): Promise<{ client: number[]; server: number[]; strategies: Set<string> }> {
   const client: number[] = [];
   const server: number[] = [];
   const strategies = new Set<string>();
@@ -138,7 +141,9 @@ async function exactTop(db: Client, notebooks: readonly string[], vector: string
 async function indexedTop(db: Client, notebooks: readonly string[], vector: string, k = 40): Promise<string[]> {
   await db.query('begin');
   try {
-    await db.query("select set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '80', true)");
+    await db.query(
+      "select set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '80', true)",
+    );
     const { rows } = await db.query<{ id: string }>(
       `select id from (select id, embedding::vector(384) <=> $2::vector(384) as d from chunks
         where notebook_id = any($1::uuid[]) and vector_dims(embedding) = 384
@@ -154,7 +159,9 @@ async function indexedTop(db: Client, notebooks: readonly string[], vector: stri
 async function strategies(db: Client, notebooks: readonly string[]): Promise<void> {
   const provider = new LocalEmbeddingProvider(384);
   const list = searches(notebooks, 30, 99);
-  console.log('  vector candidates (40) for growing notebook sets: exact scan vs HNSW iterative scan (recall@10 vs exact)');
+  console.log(
+    '  vector candidates (40) for growing notebook sets: exact scan vs HNSW iterative scan (recall@10 vs exact)',
+  );
   for (const size of [1, 10, 50, 200]) {
     const exact: number[] = [];
     const hnsw: number[] = [];
@@ -245,7 +252,8 @@ async function main(): Promise<void> {
   const duration = envNumber('BENCH_DURATION', 15);
   const queries = envNumber('BENCH_QUERIES', 1000);
   console.log(`bench:retrieval on ${machineSummary()}`);
-  for (const scale of scales) await runScale(scale, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', duration, queries);
+  for (const scale of scales)
+    await runScale(scale, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', duration, queries);
 }
 
 main().catch((error: unknown) => {

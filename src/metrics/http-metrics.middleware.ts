@@ -12,11 +12,11 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const end = metrics.httpRequestDuration.startTimer();
     const started = performance.now();
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: Response, ...args: unknown[]) {
-      if (!this.headersSent) this.setHeader('Server-Timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
-      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
-    } as Response['writeHead'];
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+    res.writeHead = ((...args: unknown[]) => {
+      if (!res.headersSent) res.setHeader('Server-Timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
+      return writeHead(...args);
+    }) as Response['writeHead'];
     res.once('close', () => {
       const template = (req.route as { path?: unknown } | undefined)?.path;
       // Nest answers unknown paths from a catch-all route ("{/*splat}"): count those as unmatched too.

@@ -133,7 +133,7 @@ describe('chat v2 against an OpenAI-compatible server', () => {
       .query({ session_id: session, limit: 4 })
       .set(...bearer(alice.accessToken))
       .expect(200);
-    expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual([
+    expect((history.body as { messages: { role: string }[] }).messages.map((m) => m.role)).toEqual([
       'user',
       'assistant',
       'user',
@@ -154,7 +154,9 @@ describe('chat v2 against an OpenAI-compatible server', () => {
       .query({ notebook_id: kestrel })
       .set(...bearer(alice.accessToken))
       .expect(200);
-    const listed = sessions.body.sessions.find((s: { session_id: string }) => s.session_id === session);
+    const listed = (sessions.body as { sessions: { session_id: string }[] }).sessions.find(
+      (s) => s.session_id === session,
+    );
     expect(listed).toEqual(
       expect.objectContaining({ title: 'How often are certificates rotated?', message_count: 10 }),
     );
@@ -208,7 +210,9 @@ describe('chat v2 against an OpenAI-compatible server', () => {
       .query({ session_id: done.session_id })
       .set(...bearer(alice.accessToken))
       .expect(200);
-    expect(history.body.messages.at(-1)).toEqual(expect.objectContaining({ id: done.message_id, content: streamed }));
+    expect((history.body as { messages: unknown[] }).messages.at(-1)).toEqual(
+      expect.objectContaining({ id: done.message_id, content: streamed }),
+    );
   });
 
   it('a client that disconnects cancels the LLM call, and nothing is stored', async () => {
@@ -240,7 +244,7 @@ describe('chat v2 against an OpenAI-compatible server', () => {
       req.on('error', (error) => (req.destroyed ? resolve() : reject(error)));
       req.end(JSON.stringify({ notebook_id: kestrel, query: 'How often are Kestrel certificates rotated?' }));
     });
-    await eventually(async () => (fake.abortedStreams > aborted ? true : undefined), 5000);
+    await eventually(() => Promise.resolve(fake.abortedStreams > aborted ? true : undefined), 5000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await messageCount()).toBe(before);
   });
