@@ -33,6 +33,8 @@ describe('a worker killed mid-job (SIGKILL)', () => {
       ...context.env,
       OPENAI_API_KEY: 'test-openai-key',
       OPENAI_BASE_URL: fake.baseUrl,
+      // Summary jobs would call the same server and take scripted failures meant for ingestion.
+      SUMMARIES_ENABLED: 'false',
       OPENAI_MAX_RETRIES: '0',
       EMBEDDING_PROVIDER: 'openai',
       EMBEDDING_BATCH_SIZE: '4',

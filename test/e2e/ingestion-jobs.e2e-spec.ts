@@ -28,6 +28,8 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
     sut = await startTestApp(context, {
       OPENAI_API_KEY: 'test-openai-key',
       OPENAI_BASE_URL: fake.baseUrl,
+      // Summary jobs would call the same server and take scripted failures meant for ingestion.
+      SUMMARIES_ENABLED: 'false',
       OPENAI_MAX_RETRIES: '0',
       EMBEDDING_PROVIDER: 'openai',
       EMBEDDING_MODEL: 'text-embedding-3-small',

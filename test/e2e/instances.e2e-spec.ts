@@ -17,6 +17,8 @@ import { createTestContext, redisMode, startTestApp, type TestApp, type TestCont
     const env = {
       OPENAI_API_KEY: 'test-openai-key',
       OPENAI_BASE_URL: fake.baseUrl,
+      // Summary jobs would call the same server and take scripted failures meant for ingestion.
+      SUMMARIES_ENABLED: 'false',
       EMBEDDING_PROVIDER: 'openai',
       EMBEDDING_BATCH_SIZE: '4',
       CHUNK_TARGET_TOKENS: '64',
