@@ -81,7 +81,7 @@ export interface AppConfig {
     readonly summaryWeight: number;
     readonly exactMaxChunks: number;
   };
-  readonly summaries: { readonly enabled: boolean; readonly clusterSize: number };
+  readonly summaries: { readonly enabled: boolean; readonly clusterSize: number; readonly notebookDebounceMs: number };
   readonly notebooks: { readonly retentionDays: number };
   readonly jobs: {
     readonly concurrency: number;
@@ -237,11 +237,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       summaryWeight: env.RETRIEVAL_SUMMARY_WEIGHT,
       exactMaxChunks: env.RETRIEVAL_EXACT_MAX_CHUNKS,
     },
-    summaries: { enabled: env.SUMMARIES_ENABLED, clusterSize: env.SUMMARY_CLUSTER_SIZE },
+    summaries: {
+      enabled: env.SUMMARIES_ENABLED,
+      clusterSize: env.SUMMARY_CLUSTER_SIZE,
+      notebookDebounceMs: env.SUMMARY_NOTEBOOK_DEBOUNCE_MS,
+    },
     notebooks: { retentionDays: env.NOTEBOOK_RETENTION_DAYS },
     jobs: {
       concurrency: env.JOB_CONCURRENCY,
-      queueConcurrency: { ingestion: env.INGEST_CONCURRENCY },
+      // Summaries are background work: one at a time, so they never crowd out ingestion.
+      queueConcurrency: { ingestion: env.INGEST_CONCURRENCY, summaries: 1 },
       attempts: env.JOB_ATTEMPTS,
       backoffMs: env.JOB_BACKOFF_MS,
       retentionDays: env.JOB_RETENTION_DAYS,

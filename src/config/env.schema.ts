@@ -435,6 +435,16 @@ export class EnvSchema {
   @Max(50)
   SUMMARY_CLUSTER_SIZE = 6;
 
+  /**
+   * A notebook's own summary is rebuilt at most once per this window (ms), after it: a bulk
+   * upload of hundreds of sources triggers one rebuild per window, not one per source.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SUMMARY_NOTEBOOK_DEBOUNCE_MS = 30_000;
+
   /** Deleted notebooks can be restored this many days; then a job purges them for good. */
   @Type(() => Number)
   @IsInt()

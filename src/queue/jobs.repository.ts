@@ -133,6 +133,15 @@ export class JobsRepository {
     return rows.length === 1;
   }
 
+  /** Whether a queue has work waiting or running (on any instance). */
+  async hasUnfinished(queue: string): Promise<boolean> {
+    const { rows } = await sql<{ busy: boolean }>`
+      select exists (select 1 from jobs where queue = ${queue} and state in ('queued', 'active', 'retrying')) as busy`.execute(
+      this.db(),
+    );
+    return rows[0].busy;
+  }
+
   /** Kysely on a fresh fork: these statements never join a caller's unit of work. */
   private db() {
     return this.em.fork().getKysely();

@@ -10,7 +10,8 @@ import { JobRegistry } from './job-registry';
 import { JOB_CANCELLED_TOPIC, type JobProgressEvent, jobProgressTopic } from './job-runner';
 import { FINISHED_JOB_STATES } from './job.entity';
 import { Observable } from 'rxjs';
-import { type JobNameOf, type JobPayloadOf } from './job.types';
+import { type JobNameOf, type JobPayloadOf, type QueueName } from './job.types';
+import { sleep } from '../common/async';
 import { type JobEntity } from './job.entity';
 import { JobsRepository } from './jobs.repository';
 import { type JobDto, toJobDto } from './dto/job.dto';
@@ -59,6 +60,17 @@ export class JobsService {
   ): Promise<JobDto> {
     const [job] = await this.enqueueMany(name, [{ key, payload }], options);
     return job;
+  }
+
+  /**
+   * Waits (polling, without using a worker's CPU) until `queue` has no waiting or running jobs,
+   * or `maxWaitMs` passes: lets background work yield to more urgent work of another queue.
+   */
+  async waitUntilIdle(queue: QueueName, options: { signal?: AbortSignal; maxWaitMs: number; pollMs?: number }): Promise<void> {
+    const deadline = Date.now() + options.maxWaitMs;
+    while (Date.now() < deadline && !options.signal?.aborted && (await this.repository.hasUnfinished(queue))) {
+      await sleep(options.pollMs ?? 1000);
+    }
   }
 
   /** Enqueues several jobs of one kind with one database statement and one hand-off to the queue. */

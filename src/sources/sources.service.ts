@@ -153,7 +153,7 @@ export class SourcesService {
     if (source.jobId) await this.jobs.cancelById(source.jobId);
     await this.em.fork().transactional((em) => this.sources.delete(em, sourceId));
     await this.storage.delete([source.storageKey]);
-    await this.summaries.sourceRemoved(notebookId, sourceId);
+    await this.summaries.sourceRemoved(notebookId);
   }
 
   /** Ingests a source again from its original bytes; its chunks are replaced atomically when done. */

@@ -41,6 +41,7 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
       CHUNK_TARGET_TOKENS: '48',
       CHUNK_OVERLAP_TOKENS: '8',
       SUMMARY_CLUSTER_SIZE: '3',
+      SUMMARY_NOTEBOOK_DEBOUNCE_MS: '200',
     });
     user = await signup(sut.http, 'retrieval');
     notebook = await createNotebook(sut.http, user.accessToken, 'Mixed');

@@ -21,6 +21,7 @@ describe('RAPTOR summaries written by an OpenAI-compatible model', () => {
       CHUNK_TARGET_TOKENS: '48',
       CHUNK_OVERLAP_TOKENS: '8',
       SUMMARY_CLUSTER_SIZE: '3',
+      SUMMARY_NOTEBOOK_DEBOUNCE_MS: '200',
     });
   });
 
