@@ -66,7 +66,10 @@ export class JobsService {
    * Waits (polling, without using a worker's CPU) until `queue` has no waiting or running jobs,
    * or `maxWaitMs` passes: lets background work yield to more urgent work of another queue.
    */
-  async waitUntilIdle(queue: QueueName, options: { signal?: AbortSignal; maxWaitMs: number; pollMs?: number }): Promise<void> {
+  async waitUntilIdle(
+    queue: QueueName,
+    options: { signal?: AbortSignal; maxWaitMs: number; pollMs?: number },
+  ): Promise<void> {
     const deadline = Date.now() + options.maxWaitMs;
     while (Date.now() < deadline && !options.signal?.aborted && (await this.repository.hasUnfinished(queue))) {
       await sleep(options.pollMs ?? 1000);
