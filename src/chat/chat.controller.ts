@@ -5,7 +5,7 @@ import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { disconnectSignal, sendSse } from '../http/sse';
-import { ChatService } from './chat.service';
+import { type ChatEvent, ChatService } from './chat.service';
 import {
   ChatRequestDto,
   ChatResponseDto,
@@ -55,7 +55,7 @@ export class ChatController {
     @Res() res: Response,
   ): Promise<void> {
     const signal = disconnectSignal(req, res);
-    await sendSse(res, await this.chat.chatStream(auth, dto, signal), signal);
+    await sendSse(res, withRequestId(await this.chat.chatStream(auth, dto, signal), req), signal);
   }
 
   @Get('history')
@@ -87,5 +87,14 @@ export class ChatController {
   @ApiErrors(400, 404)
   sessions(@Auth() auth: Principal, @Query() query: SessionsQuery): Promise<SessionsPageDto> {
     return this.chat.sessions(auth, query);
+  }
+}
+
+/** An `error` event carries the one error shape, request id included, like any error response. */
+async function* withRequestId(events: AsyncIterable<ChatEvent>, req: Request): AsyncGenerator<ChatEvent> {
+  for await (const event of events) {
+    yield event.event === 'error'
+      ? { event: 'error', data: { ...event.data, requestId: typeof req.id === 'string' ? req.id : '' } }
+      : event;
   }
 }

@@ -72,7 +72,7 @@ export type ChatEvent =
   | { event: 'sources'; data: { session_id?: string; sources: ChatSourceDto[]; retrieval_ms: number } }
   | { event: 'token'; data: { delta: string } }
   | { event: 'done'; data: Record<string, unknown> }
-  | { event: 'error'; data: { statusCode: number; error: string; message: string } };
+  | { event: 'error'; data: { statusCode: number; error: string; message: string; requestId?: string } };
 
 /** A streamed answer: the retrieved sources (known before the model starts), then deltas. */
 export interface AnswerStream {
@@ -314,6 +314,7 @@ export class ChatService {
   ): Promise<{ session: OpenSession; conversation: Conversation }> {
     const requested = [...(dto.notebook_id ? [dto.notebook_id] : []), ...(dto.notebook_ids ?? [])];
     let session: OpenSession;
+    let notebooks: NotebookRow[];
     let history: HistoryTurn[] = [];
     if (dto.session_id) {
       const existing = await this.ownedSession(auth, dto.session_id);
@@ -323,12 +324,13 @@ export class ChatService {
         );
       }
       session = { id: existing.id, notebookIds: existing.notebook_ids, title: existing.title, isNew: false };
+      // Access is checked on every turn: a session dies the moment its notebooks are out of reach.
+      notebooks = existing.notebooks;
     } else {
       if (requested.length === 0) throw new BadRequestException('Send notebook_id or notebook_ids (or a session_id)');
       session = { id: uuidv7(), notebookIds: [...new Set(requested)], title: titleOf(dto.query), isNew: true };
+      notebooks = await this.access.requireMany(auth, session.notebookIds, 'chat');
     }
-    // Access is checked on every turn: a session dies the moment its notebooks are out of reach.
-    const notebooks = await this.access.requireMany(auth, session.notebookIds, 'chat');
     if (!session.isNew && dto.include_history !== false) {
       history = this.window(await this.repository.recent(session.id, dto.max_history ?? 10));
     }
@@ -338,14 +340,15 @@ export class ChatService {
     };
   }
 
-  private async ownedSession(auth: Principal, sessionId: string): Promise<SessionRow> {
+  /** The caller's session and its notebooks, checked for access: a session over notebooks the
+   * caller can no longer reach is gone for them too. */
+  private async ownedSession(auth: Principal, sessionId: string): Promise<SessionRow & { notebooks: NotebookRow[] }> {
     const session = await this.repository.findOwned(sessionId, auth.userId);
     if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
-    // A session over notebooks the caller can no longer reach is gone for them too.
-    await this.access.requireMany(auth, session.notebook_ids, 'chat').catch((error: unknown) => {
+    const notebooks = await this.access.requireMany(auth, session.notebook_ids, 'chat').catch((error: unknown) => {
       throw error instanceof NotFoundException ? new NotFoundException(SESSION_NOT_FOUND) : error;
     });
-    return session;
+    return { ...session, notebooks };
   }
 
   /** The newest messages that fit CHAT_HISTORY_TOKENS, oldest first. */

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { uuidv7 } from '../common/uuid';
 
 export interface TreeInput {
   id: string;
@@ -84,14 +83,6 @@ export class SummariesRepository {
     });
   }
 
-  async countForNotebook(notebookId: string): Promise<{ source_nodes: number; notebook_nodes: number }> {
-    const { rows } = await sql<{ source_nodes: number; notebook_nodes: number }>`
-      select count(*) filter (where source_id is not null)::int as source_nodes,
-             count(*) filter (where source_id is null)::int as notebook_nodes
-      from summaries where notebook_id = ${notebookId}`.execute(this.em.fork().getKysely());
-    return rows[0];
-  }
-
   private async insert(
     em: EntityManager,
     notebookId: string,
@@ -111,5 +102,3 @@ export class SummariesRepository {
         as t(id, level, ordinal, text, token_count, children, embedding, model)`.execute(em.getKysely());
   }
 }
-
-export const newSummaryId = uuidv7;

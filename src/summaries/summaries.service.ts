@@ -10,7 +10,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { type JobContext, JobName, QueueName } from '../queue/job.types';
 import { JobsService } from '../queue/jobs.service';
 import { cluster, parseVector } from './clustering';
-import { newSummaryId, type NewSummary, SummariesRepository, type TreeInput } from './summaries.repository';
+import { uuidv7 } from '../common/uuid';
+import { type NewSummary, SummariesRepository, type TreeInput } from './summaries.repository';
 
 /** Longest a summary job waits for ingestion to go quiet before it runs anyway. */
 const INGESTION_WAIT_MS = 10 * 60_000;
@@ -128,7 +129,7 @@ export class SummariesService {
       const vectors = await this.embeddings.embed(texts, context.signal);
       current = groups.map((group, i) => {
         const node: NewSummary = {
-          id: newSummaryId(),
+          id: uuidv7(),
           level,
           ordinal: i,
           text: texts[i],

@@ -277,7 +277,9 @@ describe('chat v2 against an OpenAI-compatible server', () => {
       { session_id: first.session_id, query: 'failover?' },
     );
     expect(events.map((e) => e.event)).toEqual(['sources', 'error']);
-    expect(events[1].data).toEqual(expect.objectContaining({ statusCode: 502 }));
+    expect(events[1].data).toEqual(
+      expect.objectContaining({ statusCode: 502, error: 'Bad Gateway', requestId: expect.any(String) }),
+    );
     expect(await messageCount()).toBe(before);
   });
 
