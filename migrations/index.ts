@@ -5,6 +5,7 @@ import { Migration20261122020000Notebooks } from './Migration20261122020000_note
 import { Migration20261122030000Compression } from './Migration20261122030000_compression';
 import { Migration20261122040000Chat } from './Migration20261122040000_chat';
 import { Migration20261122050000VectorStorage } from './Migration20261122050000_vector_storage';
+import { Migration20261122060000NotebookTextIndex } from './Migration20261122060000_notebook_text_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122030000_compression', class: Migration20261122030000Compression },
   { name: 'Migration20261122040000_chat', class: Migration20261122040000Chat },
   { name: 'Migration20261122050000_vector_storage', class: Migration20261122050000VectorStorage },
+  { name: 'Migration20261122060000_notebook_text_index', class: Migration20261122060000NotebookTextIndex },
 ];

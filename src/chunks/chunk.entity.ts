@@ -23,7 +23,7 @@ export interface ChunkPosition {
 @Entity({ tableName: 'chunks' })
 @Unique({ name: 'chunks_source_ordinal_unique', properties: ['sourceId', 'ordinal'] })
 @Index({ name: 'chunks_notebook_idx', properties: ['notebookId'] })
-@Index({ name: 'chunks_tsv_idx', properties: ['tsv'], type: 'gin' })
+@Index({ name: 'chunks_notebook_tsv_idx', properties: ['notebookId', 'tsv'], type: 'gin' })
 export class Chunk extends BaseEntity {
   @ManyToOne(() => Source, { mapToPk: true, fieldName: 'source_id', deleteRule: 'cascade' })
   sourceId!: string;

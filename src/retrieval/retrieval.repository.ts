@@ -52,17 +52,14 @@ interface Candidates {
 export class RetrievalRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Exact vector scan of the notebooks' rows, fused with full text, in one round trip. */
+  /**
+   * Exact: one pass over the notebooks' rows computes each row's vector distance and whether it
+   * matches the question's words, fused with the same ranking as the indexed path, in one round trip.
+   */
   async hybridExact(q: HybridQuery): Promise<HitRow[]> {
     const d = dims(q.dimensions);
-    const vectorCandidates = `
-      select c.id, c.embedding::vector(${d}) <=> (select v from qv) as d
-      from chunks c
-      where $8::float8 > 0 and c.notebook_id = any($1::uuid[]) and ($2::uuid[] is null or c.source_id = any($2::uuid[]))
-        and c.embedding_model = $5 and vector_dims(c.embedding) = ${d}
-      order by (c.embedding::vector(${d}) <=> (select v from qv)) + 0
-      limit $6`;
-    return this.sql.rows<HitRow>(`retrieval_exact_${d}`, fusionSql(d, vectorCandidates, 'scan'), params(q));
+    const summaries = q.summaryWeight > 0;
+    return this.sql.rows<HitRow>(statementName('exact', d, summaries), fusionSql(d, 'scan', summaries), params(q));
   }
 
   /**
@@ -94,8 +91,8 @@ export class RetrievalRepository {
       if (rows.length < expectedCandidates) return null;
       candidates = { ids: rows.map((r) => r.id), distances: rows.map((r) => r.d) };
     }
-    const vectorCandidates = `select id, d from unnest($12::uuid[], $13::float8[]) as v(id, d) where $8::float8 > 0`;
-    return this.sql.rows<HitRow>(`retrieval_indexed_${d}`, fusionSql(d, vectorCandidates, 'index'), [
+    const summaries = q.summaryWeight > 0;
+    return this.sql.rows<HitRow>(statementName('indexed', d, summaries), fusionSql(d, 'index', summaries), [
       ...params(q),
       candidates.ids,
       candidates.distances,
@@ -103,20 +100,36 @@ export class RetrievalRepository {
   }
 }
 
-/** Small notebooks: one pass over their rows; chunks with every word are kept first. */
-function scanMatches(inScope: string): string {
+/**
+ * Small notebooks, exact: vector distances over all their rows; full-text matches from the
+ * (notebook_id, tsv) GIN index, one index probe per notebook (the index cannot take a list of
+ * notebooks), chunks holding every word of the question ranked first.
+ */
+function scanCandidates(d: number, inScope: string): string {
   return `
+    vc as (
+      select id, d from (
+        select c.id, c.embedding::vector(${d}) <=> (select v from qv) as d
+        from chunks c
+        where $8::float8 > 0 and ${inScope} and vector_dims(c.embedding) = ${d}
+        offset 0
+      ) x
+      order by d, id
+      limit $6
+    ),
     tm as (
-      select c.id, c.tsv from chunks c, tq
-      where $9::float8 > 0 and ${inScope} and ts_match_vq(c.tsv, tq.q)
+      select c.id, c.tsv
+      from unnest($1::uuid[]) as nb(id) join chunks c on c.notebook_id = nb.id, tq
+      where $9::float8 > 0 and ${IN_SOURCES} and c.tsv @@ tq.q
       order by ts_match_vq(c.tsv, tq.q_all) desc
       limit ${TEXT_MATCH_CAP}
     ),`;
 }
 
 /** Large notebooks, through the GIN index: every word first (cheap), any word only if too few. */
-function indexMatches(inScope: string): string {
+function indexCandidates(inScope: string): string {
   return `
+    vc as (select id, d from unnest($12::uuid[], $13::float8[]) as v(id, d) where $8::float8 > 0),
     t_all as (
       select c.id, c.tsv from chunks c, tq
       where $9::float8 > 0 and ${inScope} and c.tsv @@ tq.q_all
@@ -129,6 +142,9 @@ function indexMatches(inScope: string): string {
     ),
     tm as (select id, tsv from t_all where (select count(*) from t_all) >= $6 union all select id, tsv from t_any),`;
 }
+
+/** The source filter and embedding model of every candidate chunk `c`. */
+const IN_SOURCES = `($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.embedding_model = $5`;
 
 /** Most full-text matches ranked per list (see fusionSql). */
 const TEXT_MATCH_CAP = 500;
@@ -162,33 +178,61 @@ function params(q: HybridQuery): unknown[] {
  * parsed once (`qv`, an init plan), never per row: under a generic plan `$3::vector` in a row
  * expression is re-parsed for every row scanned (87 µs per row at 384 dimensions).
  *
- * Full-text matching of small notebooks (`scan`) calls the match function on the notebooks' rows
- * instead of the `@@` operator, which the GIN index would serve: the planner cannot see the query's
- * words (they are parsed inside the statement) and otherwise intersects the notebook's rows with
- * an index scan over every chunk containing a common word (25 ms instead of 1 on 100k chunks).
+ * Full-text matches of small notebooks (`scan`) come from the (notebook_id, tsv) GIN index probed
+ * once per notebook (`unnest($1)` joined on notebook_id: the index takes one notebook per probe,
+ * not a list); given a list, the planner intersects the notebook btree with a tsv-only index scan
+ * over every chunk containing a common word instead (1.4 ms instead of 0.06 on 1M chunks). The
+ * vector list computes each distance once, in a subquery the planner cannot turn into an HNSW scan
+ * (`offset 0`); ordering by a copy of the expression computed it twice per row. Without summary
+ * weight the statement leaves the summary lists and joins out (its own prepared statement).
  *
  * Ranking is bounded to TEXT_MATCH_CAP matches, chunks holding every word of the question first:
  * in a notebook of 100k chunks a common word matches nearly all of them, and ranking them all cost
  * ~0.4 s per question (bench:chat). Large notebooks ask the index for chunks with every word (an
  * AND query: cheap) and only if too few match for any word.
  */
-function fusionSql(d: number, vectorCandidates: string, text: 'scan' | 'index'): string {
-  const inScope = `c.notebook_id = any($1::uuid[]) and ($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.embedding_model = $5`;
+function fusionSql(d: number, path: 'scan' | 'index', summaries: boolean): string {
+  const inScope = `c.notebook_id = any($1::uuid[]) and ${IN_SOURCES}`;
   return `
-    with qv as (select $3::vector(${d}) as v),
+    with qv as (select $3::vector(${d}) as v, $10::float8 as summary_weight),
     lexemes as (select quote_literal(l) as l from unnest(tsvector_to_array(to_tsvector('english', $4::text))) l),
     tq as (
       select to_tsquery('simple', coalesce((select string_agg(l, ' | ') from lexemes), '')) as q,
              to_tsquery('simple', coalesce((select string_agg(l, ' & ') from lexemes), '')) as q_all
     ),
-    vc as (${vectorCandidates}),
-${text === 'scan' ? scanMatches(inScope) : indexMatches(inScope)}
+${path === 'scan' ? scanCandidates(d, inScope) : indexCandidates(inScope)}
     tc as (
       select id, ts_rank_cd(x.tsv, tq.q, 32) as s
       from tm x, tq
       order by s desc, id
       limit $6
     ),
+${summaries ? summaryCandidates(d) : ''}    ranked as (
+      select id, 'chunk' as kind, $8::float8 / ($11 + row_number() over (order by d, id)) as rrf, 1 - d as vscore, null::float8 as tscore from vc
+      union all
+      select id, 'chunk', $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from tc${
+        summaries
+          ? `
+      union all
+      select id, 'summary', $10::float8 * $8::float8 / ($11 + row_number() over (order by d, id)), 1 - d, null from vs
+      union all
+      select id, 'summary', $10::float8 * $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from ts`
+          : ''
+      }
+    ),
+    fused as (
+      select id, kind, sum(rrf) as score, max(vscore) as vscore, max(tscore) as tscore
+      from ranked group by id, kind
+      order by score desc, id
+      limit $7
+    )
+    select f.id, f.kind, f.score, f.vscore as vector_score, f.tscore as text_score, ${summaries ? SUMMARY_ROWS : CHUNK_ROWS}
+    order by f.score desc, f.id`;
+}
+
+/** Summary nodes' candidate lists (RAPTOR), beside the chunks' ones. */
+function summaryCandidates(d: number): string {
+  return `
     vs as (
       select s.id, s.embedding::vector(${d}) <=> (select v from qv) as d
       from summaries s
@@ -205,23 +249,11 @@ ${text === 'scan' ? scanMatches(inScope) : indexMatches(inScope)}
         and ($2::uuid[] is null or s.source_id = any($2::uuid[])) and s.embedding_model = $5 and ts_match_vq(s.tsv, tq.q)
       order by s desc, s.id
       limit $6
-    ),
-    ranked as (
-      select id, 'chunk' as kind, $8::float8 / ($11 + row_number() over (order by d, id)) as rrf, 1 - d as vscore, null::float8 as tscore from vc
-      union all
-      select id, 'chunk', $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from tc
-      union all
-      select id, 'summary', $10::float8 * $8::float8 / ($11 + row_number() over (order by d, id)), 1 - d, null from vs
-      union all
-      select id, 'summary', $10::float8 * $9::float8 / ($11 + row_number() over (order by s desc, id)), null, s from ts
-    ),
-    fused as (
-      select id, kind, sum(rrf) as score, max(vscore) as vscore, max(tscore) as tscore
-      from ranked group by id, kind
-      order by score desc, id
-      limit $7
-    )
-    select f.id, f.kind, f.score, f.vscore as vector_score, f.tscore as text_score,
+    ),`;
+}
+
+/** The hits' details when the lists held chunks and summary nodes. */
+const SUMMARY_ROWS = `
            coalesce(c.notebook_id, sm.notebook_id) as notebook_id, coalesce(c.source_id, sm.source_id) as source_id,
            coalesce(src.title, 'Summary of notebook ' || nb.name) as source_title,
            coalesce(c.text, sm.text) as text, c.position, sm.level
@@ -229,6 +261,14 @@ ${text === 'scan' ? scanMatches(inScope) : indexMatches(inScope)}
     left join chunks c on f.kind = 'chunk' and c.id = f.id
     left join summaries sm on f.kind = 'summary' and sm.id = f.id
     left join sources src on src.id = coalesce(c.source_id, sm.source_id)
-    left join notebooks nb on nb.id = coalesce(c.notebook_id, sm.notebook_id)
-    order by f.score desc, f.id`;
-}
+    left join notebooks nb on nb.id = coalesce(c.notebook_id, sm.notebook_id)`;
+
+/** The hits' details when the lists held chunks only. */
+const CHUNK_ROWS = `
+           c.notebook_id, c.source_id, src.title as source_title, c.text, c.position, null::integer as level
+    from fused f
+    join chunks c on c.id = f.id
+    join sources src on src.id = c.source_id`;
+
+const statementName = (path: 'exact' | 'indexed', d: number, summaries: boolean): string =>
+  `retrieval_${path}_${d}${summaries ? '' : '_chunks'}`;

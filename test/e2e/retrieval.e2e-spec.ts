@@ -207,5 +207,28 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
       expect(hnsw.strategy).toBe('hnsw');
       expect(hnsw.hits.map((h) => h.id)).toEqual(exact.hits.map((h) => h.id));
     });
+
+    it('full text over several notebooks matches in each of them and nowhere else', async () => {
+      const retrieval = sut.app.get(RetrievalService);
+      const rows = await query<NotebookRow>(
+        sut,
+        `select n.id, (select coalesce(sum(chunk_count), 0) from sources s where s.notebook_id = n.id)::int as chunk_count
+         from notebooks n where n.id in ('${small}', '${notebook}')`,
+      );
+      const { hits, strategy } = await retrieval.retrieve(rows, 'cache eviction', {
+        k: 50,
+        mode: 'text',
+        summaries: false,
+      });
+      expect(strategy).toBe('exact');
+      // Every chunk of the two notebooks holding either word, and no other: a brute-force count.
+      const [truth] = await query<{ n: number }>(
+        sut,
+        `select count(*)::int as n from chunks where notebook_id in ('${small}', '${notebook}')
+           and tsv @@ to_tsquery('simple', 'cach | evict')`,
+      );
+      expect(hits).toHaveLength(Math.min(50, truth.n));
+      expect(new Set(hits.map((h) => h.notebookId))).toEqual(new Set([small, notebook]));
+    });
   });
 });
