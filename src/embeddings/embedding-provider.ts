@@ -17,3 +17,16 @@ export function toPgVector(vector: Float32Array): string {
   }
   return `${out}]`;
 }
+
+/**
+ * pgvector's binary form (`vector_recv`: int16 dimensions, int16 zero, big-endian float4s), sent
+ * as a binary bind parameter: no decimal formatting here, no float parsing in Postgres. For query
+ * vectors on the hot path; the parameter must be cast to `vector` in the statement.
+ */
+export function toPgVectorBinary(vector: Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(4 + 4 * vector.length);
+  out.writeInt16BE(vector.length, 0);
+  out.writeInt16BE(0, 2);
+  for (let i = 0; i < vector.length; i++) out.writeFloatBE(vector[i], 4 + 4 * i);
+  return out;
+}

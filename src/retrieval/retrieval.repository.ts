@@ -22,8 +22,8 @@ export interface HybridQuery {
   notebookIds: readonly string[];
   /** Only these sources (their chunks and source-level summaries); null for all. */
   sourceIds: readonly string[] | null;
-  /** pgvector text form of the query embedding. */
-  vector: string;
+  /** The query embedding in pgvector's binary form (toPgVectorBinary). */
+  vector: Buffer;
   text: string;
   model: string;
   dimensions: number;

@@ -3,7 +3,7 @@ import { type Principal } from '../access/principal';
 import { type ChunkPosition } from '../chunks/chunk.entity';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
+import { EmbeddingProvider, toPgVectorBinary } from '../embeddings/embedding-provider';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotebookAccessService } from '../notebooks/notebook-access';
 import { type NotebookRow } from '../notebooks/notebooks.repository';
@@ -85,7 +85,7 @@ export class RetrievalService {
     const q: HybridQuery = {
       notebookIds: notebooks.map((n) => n.id),
       sourceIds: options.sourceIds && options.sourceIds.length > 0 ? options.sourceIds : null,
-      vector: vector ? toPgVector(vector) : `[${new Array<number>(this.embeddings.dimensions).fill(0).join(',')}]`,
+      vector: toPgVectorBinary(vector ?? new Float32Array(this.embeddings.dimensions)),
       text: query,
       model: this.embeddings.id,
       dimensions: this.embeddings.dimensions,
