@@ -148,14 +148,14 @@ async function main(): Promise<void> {
     }
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
-    const { rows } = await db.query<{ n: number; buffers: string }>(
-      "select count(*)::int as n, current_setting('shared_buffers') as buffers from chunks where notebook_id = $1",
+    const { rows } = await db.query<{ n: number; buffers: string; huge: string }>(
+      "select count(*)::int as n, current_setting('shared_buffers') as buffers, current_setting('huge_pages') as huge from chunks where notebook_id = $1",
       [notebook],
     );
     await db.query('truncate chat_sessions cascade');
     await db.end();
     console.log(
-      `notebook of ${rows[0].n} chunks; Postgres shared_buffers ${rows[0].buffers}; model answers instantly (fake OpenAI-compatible server)\n`,
+      `notebook of ${rows[0].n} chunks; Postgres shared_buffers ${rows[0].buffers}, huge_pages ${rows[0].huge}; model answers instantly (fake OpenAI-compatible server)\n`,
     );
 
     await phase(user.accessToken, notebook, 20, 1, 5); // warm-up

@@ -8,7 +8,8 @@
 // results identical to an exact scan.
 //
 // Environment: BENCH_SCALES (default "100000,1000000"), BENCH_DURATION (seconds at 100
-// connections, default 15), BENCH_QUERIES (one-client queries, default 1000), BENCH_REDIS_URL.
+// connections, default 15), BENCH_ROUNDS (load rounds, default 3; each printed, then the median),
+// BENCH_QUERIES (one-client queries, default 1000), BENCH_REDIS_URL.
 // Databases folio_bench_retrieval_<scale> are kept between runs (loading 1M chunks takes minutes).
 import autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -187,7 +188,13 @@ async function strategies(db: Client, notebooks: readonly string[]): Promise<voi
   }
 }
 
-async function runScale(scale: number, redisUrl: string, duration: number, queries: number): Promise<void> {
+async function runScale(
+  scale: number,
+  redisUrl: string,
+  duration: number,
+  queries: number,
+  rounds: number,
+): Promise<void> {
   console.log(`\n== ${scale.toLocaleString('en')} chunks over ${NOTEBOOKS} notebooks ==`);
   const databaseUrl = await ensureDatabase(`postgresql://postgres@127.0.0.1:5432/folio_bench_retrieval_${scale}`);
   const env = { ...folioServerEnv(databaseUrl, redisUrl, 3805), EMBEDDING_PROVIDER: 'local', LLM_PROVIDER: 'local' };
@@ -207,10 +214,12 @@ async function runScale(scale: number, redisUrl: string, duration: number, queri
     } else {
       console.log('  corpus already loaded (kept from an earlier run)');
     }
-    const { rows } = await db.query<{ size: string; buffers: string }>(
-      "select pg_size_pretty(pg_total_relation_size('chunks')) as size, current_setting('shared_buffers') as buffers",
+    const { rows } = await db.query<{ size: string; buffers: string; huge: string }>(
+      "select pg_size_pretty(pg_total_relation_size('chunks')) as size, current_setting('shared_buffers') as buffers, current_setting('huge_pages') as huge",
     );
-    console.log(`  chunks table with indexes: ${rows[0].size}; Postgres shared_buffers: ${rows[0].buffers}`);
+    console.log(
+      `  chunks table with indexes: ${rows[0].size}; Postgres shared_buffers: ${rows[0].buffers}, huge_pages: ${rows[0].huge}`,
+    );
 
     await oneClient(user.accessToken, searches(notebooks, 200, 1)); // warm-up
     const single = await oneClient(user.accessToken, searches(notebooks, queries, 2));
@@ -219,10 +228,22 @@ async function runScale(scale: number, redisUrl: string, duration: number, queri
         `server retrieval p50 ${fmt(pct(single.server, 50))} / p95 ${fmt(pct(single.server, 95))} / p99 ${fmt(pct(single.server, 99))} ms; strategy: ${[...single.strategies].join(', ')}`,
     );
 
-    const load = await underLoad(user.accessToken, searches(notebooks, 5000, 3), 100, duration);
+    // Several rounds: on a shared 2-vCPU machine one 15 s window can land in a slow or a fast
+    // phase of the host (±15 % between identical runs); every round is printed, then the median.
+    const loads: Awaited<ReturnType<typeof underLoad>>[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const load = await underLoad(user.accessToken, searches(notebooks, 5000, 3 + round), 100, duration);
+      loads.push(load);
+      console.log(
+        `  100 connections, ${duration} s, round ${round}/${rounds}: ${Math.round(load.rps)} queries/s, p50 ${fmt(load.p50)} / p95 ${fmt(load.p95)} / p99 ${fmt(load.p99)} ms, ` +
+          `${load.errors} errors of ${load.requests}`,
+      );
+    }
+    const byRate = [...loads].sort((a, b) => a.rps - b.rps);
+    const median = byRate[Math.floor(byRate.length / 2)];
     console.log(
-      `  100 connections, ${duration} s: ${Math.round(load.rps)} queries/s, p50 ${fmt(load.p50)} / p95 ${fmt(load.p95)} / p99 ${fmt(load.p99)} ms, ` +
-        `${load.errors} errors of ${load.requests}`,
+      `  100 connections, median of ${rounds} rounds: ${Math.round(median.rps)} queries/s (min ${Math.round(byRate[0].rps)}, max ${Math.round(byRate[byRate.length - 1].rps)}), ` +
+        `p95 ${fmt(median.p95)} ms, ${loads.reduce((n, l) => n + l.errors, 0)} errors in all`,
     );
 
     // Exactness: the API's vector results for a notebook against a brute-force scan of its rows.
@@ -251,9 +272,10 @@ async function main(): Promise<void> {
   const scales = (process.env.BENCH_SCALES ?? '100000,1000000').split(',').map((s) => Number(s.trim()));
   const duration = envNumber('BENCH_DURATION', 15);
   const queries = envNumber('BENCH_QUERIES', 1000);
+  const rounds = envNumber('BENCH_ROUNDS', 3);
   console.log(`bench:retrieval on ${machineSummary()}`);
   for (const scale of scales)
-    await runScale(scale, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', duration, queries);
+    await runScale(scale, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', duration, queries, rounds);
 }
 
 main().catch((error: unknown) => {
