@@ -166,24 +166,26 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
 
   describe('a small notebook in a crowded index', () => {
     let small: string;
+    let crowd: string;
 
     beforeAll(async () => {
       small = await createNotebook(sut.http, user.accessToken, 'Small');
       const source = await uploadOne(sut.http, user.accessToken, small, 'cache.html');
       await settled(sut.http, user.accessToken, small, source.id);
-      // 1,500 random chunks in another notebook crowd the HNSW graph around any query.
-      const crowd = await createNotebook(sut.http, user.accessToken, 'Crowd');
+      // 1,501 random chunks in another notebook crowd the HNSW graph around any query.
+      crowd = await createNotebook(sut.http, user.accessToken, 'Crowd');
       await query(
         sut,
         `insert into sources (id, notebook_id, kind, title, format, mime_type, size_bytes, content_hash, storage_key, status, chunk_count)
-         values ('00000000-0000-7000-8000-00000000c0de', '${crowd}', 'text', 'crowd', 'text', 'text/plain', 1, 'crowd', 'crowd', 'ready', 1500)`,
+         values ('00000000-0000-7000-8000-00000000c0de', '${crowd}', 'text', 'crowd', 'text', 'text/plain', 1, 'crowd', 'crowd', 'ready', 1501)`,
       );
       await query(
         sut,
         `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
-         select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g, 'pelican cache eviction filler ' || g, 5, 'h' || g, '{}',
+         select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g,
+                case when g <= 1500 then 'pelican cache eviction filler ' || g else 'pelican zebra quokka filler' end, 5, 'h' || g, '{}',
                 (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), 'local-hash-v1:384'
-         from generate_series(1, 1500) g`,
+         from generate_series(1, 1501) g`,
       );
     });
 
@@ -206,6 +208,21 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
       expect(exact.hits).toHaveLength(2);
       expect(hnsw.strategy).toBe('hnsw');
       expect(hnsw.hits.map((h) => h.id)).toEqual(exact.hits.map((h) => h.id));
+    });
+
+    it('in a large notebook, chunks sharing all but one word of the question outrank any-word matches', async () => {
+      // All 1,501 chunks hold "pelican": far more any-word matches than are ranked. The one with
+      // three of the four words was inserted last (the end of index order) and must still be found.
+      const retrieval = sut.app.get(RetrievalService);
+      const row = { id: crowd, chunk_count: 1501 } as unknown as NotebookRow;
+      const { hits, strategy } = await retrieval.retrieve([row], 'pelican zebra quokka narwhal', {
+        k: 10,
+        strategy: 'hnsw',
+        summaries: false,
+      });
+      expect(strategy).toBe('hnsw');
+      const byText = hits.filter((h) => h.textScore !== null).sort((a, b) => b.textScore! - a.textScore!);
+      expect(byText[0]?.text).toBe('pelican zebra quokka filler');
     });
 
     it('full text over several notebooks matches in each of them and nowhere else', async () => {
