@@ -162,6 +162,16 @@ const IN_SOURCES = `($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.
 /** Questions with more distinct words skip the all-but-one-word tier (its query grows as n²). */
 const MOST_WORDS_MAX = 8;
 
+/** The all-but-one-word query (large notebooks only): (b & c) | (a & c) | (a & b) for a, b, c. */
+const ALL_BUT_ONE_WORD = `
+             to_tsquery('simple', coalesce((
+               select string_agg('(' || conj || ')', ' | ') from (
+                 select string_agg(l.l, ' & ') as conj
+                 from lexemes o join lexemes l on l.i <> o.i
+                 where (select count(*) from lexemes) between 3 and ${MOST_WORDS_MAX}
+                 group by o.i
+               ) x), '')) as q_most`;
+
 /** Most full-text matches ranked per list (see fusionSql). */
 const TEXT_MATCH_CAP = 500;
 
@@ -224,14 +234,9 @@ function fusionSql(d: number, path: 'scan' | 'index', summaries: boolean): strin
     ),
     tq as (
       select to_tsquery('simple', coalesce((select string_agg(l, ' | ') from lexemes), '')) as q,
-             to_tsquery('simple', coalesce((select string_agg(l, ' & ') from lexemes), '')) as q_all,
-             to_tsquery('simple', coalesce((
-               select string_agg('(' || conj || ')', ' | ') from (
-                 select string_agg(l.l, ' & ') as conj
-                 from lexemes o join lexemes l on l.i <> o.i
-                 where (select count(*) from lexemes) between 3 and ${MOST_WORDS_MAX}
-                 group by o.i
-               ) x), '')) as q_most
+             to_tsquery('simple', coalesce((select string_agg(l, ' & ') from lexemes), '')) as q_all${
+               path === 'index' ? `,${ALL_BUT_ONE_WORD}` : ''
+             }
     ),
 ${path === 'scan' ? scanCandidates(d, inScope) : indexCandidates(inScope)}
     tc as (
