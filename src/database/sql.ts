@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
 import { type AppConfig } from '../config/app-config';
@@ -19,6 +19,7 @@ import { InjectConfig } from '../config/config.module';
 @Injectable()
 export class Sql implements OnApplicationShutdown {
   private readonly prepare: boolean;
+  private readonly logger = new Logger('Database');
   private pool?: Pool;
   private ownPool = false;
 
@@ -47,6 +48,10 @@ export class Sql implements OnApplicationShutdown {
         options: '-c plan_cache_mode=force_generic_plan',
       });
       this.pool = new Pool(base);
+      // An idle connection can be closed under us (server restart, pg_terminate_backend, failover):
+      // the pool drops it and connects anew on the next query. Unlistened, the pool's 'error'
+      // event would take the whole process down.
+      this.pool.on('error', (error) => this.logger.warn(`an idle hot-path connection was lost: ${error.message}`));
       this.ownPool = true;
     } else {
       this.pool = await connection.getNativeClient();

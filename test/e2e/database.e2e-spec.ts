@@ -91,6 +91,29 @@ describe('database conventions', () => {
     expect(kept.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/); // UUIDv7 primary keys
     expect(kept.createdAt).toBeInstanceOf(Date);
   });
+
+  (serverMode ? it : it.skip)('survives its idle database connections being closed by the server', async () => {
+    const signup = await request(sut.http)
+      .post('/api/v1/auth/signup')
+      .send({ email: 'terminated@example.test', password: 'a long enough password' })
+      .expect(201);
+    const token = (signup.body as { tokens: { accessToken: string } }).tokens.accessToken;
+    const me = () => request(sut.http).get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
+    await me().expect(200); // both pools (the ORM's and the hot-path statements') hold idle connections
+    const admin = new Client({ connectionString: context.databaseUrl });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'`,
+      );
+      expect(rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the 'error' event reaches the pool
+    await me().expect(200);
+  });
 });
 
 describe('first start on an empty database', () => {
