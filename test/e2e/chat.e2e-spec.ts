@@ -46,8 +46,7 @@ describe('chat v2 against an OpenAI-compatible server', () => {
     fake = await new FakeOpenAi().start();
     context = await createTestContext();
     sut = await startTestApp(context, {
-      OPENAI_API_KEY: 'test-openai-key',
-      OPENAI_BASE_URL: fake.baseUrl,
+      ...fake.env,
       EMBEDDING_PROVIDER: 'local',
       LLM_PROVIDER: 'openai',
       LLM_MODEL: 'fake-gpt',

@@ -31,8 +31,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     const port = await freePort();
     const env = {
       ...context.env,
-      OPENAI_API_KEY: 'test-openai-key',
-      OPENAI_BASE_URL: fake.baseUrl,
+      ...fake.env,
       // Summary jobs would call the same server and take scripted failures meant for ingestion.
       SUMMARIES_ENABLED: 'false',
       OPENAI_MAX_RETRIES: '0',

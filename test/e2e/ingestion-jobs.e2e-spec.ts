@@ -26,8 +26,7 @@ describe('ingestion jobs through an OpenAI-compatible embedding server', () => {
     fake = await new FakeOpenAi().start();
     context = await createTestContext();
     sut = await startTestApp(context, {
-      OPENAI_API_KEY: 'test-openai-key',
-      OPENAI_BASE_URL: fake.baseUrl,
+      ...fake.env,
       // Summary jobs would call the same server and take scripted failures meant for ingestion.
       SUMMARIES_ENABLED: 'false',
       OPENAI_MAX_RETRIES: '0',

@@ -15,8 +15,7 @@ import { createTestContext, redisMode, startTestApp, type TestApp, type TestCont
     fake = await new FakeOpenAi().start();
     context = await createTestContext();
     const env = {
-      OPENAI_API_KEY: 'test-openai-key',
-      OPENAI_BASE_URL: fake.baseUrl,
+      ...fake.env,
       // Summary jobs would call the same server and take scripted failures meant for ingestion.
       SUMMARIES_ENABLED: 'false',
       EMBEDDING_PROVIDER: 'openai',

@@ -13,8 +13,7 @@ describe('RAPTOR summaries written by an OpenAI-compatible model', () => {
     fake = await new FakeOpenAi().start();
     context = await createTestContext();
     sut = await startTestApp(context, {
-      OPENAI_API_KEY: 'test-openai-key',
-      OPENAI_BASE_URL: fake.baseUrl,
+      ...fake.env,
       LLM_PROVIDER: 'openai',
       LLM_MODEL: 'fake-gpt',
       EMBEDDING_PROVIDER: 'openai',

@@ -44,6 +44,11 @@ export class FakeOpenAi {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
   }
 
+  /** The settings that point Folio's OpenAI client at this server. */
+  get env(): { OPENAI_API_KEY: string; OPENAI_BASE_URL: string } {
+    return { OPENAI_API_KEY: 'test-openai-key', OPENAI_BASE_URL: this.baseUrl };
+  }
+
   embeddingCalls(): number {
     return this.requests.filter((r) => r.path === '/v1/embeddings').length;
   }
