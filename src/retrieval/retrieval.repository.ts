@@ -53,8 +53,8 @@ export class RetrievalRepository {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Exact: one pass over the notebooks' rows computes each row's vector distance and whether it
-   * matches the question's words, fused with the same ranking as the indexed path, in one round trip.
+   * Exact: vector distances over every row of the notebooks, full-text matches from the index,
+   * fused with the same ranking as the indexed path, in one round trip.
    */
   async hybridExact(q: HybridQuery): Promise<HitRow[]> {
     const d = dims(q.dimensions);
@@ -176,8 +176,9 @@ const ALL_BUT_ONE_WORD = `
 const TEXT_MATCH_CAP = 500;
 
 /**
- * Most any-word matches ranked in a large notebook: they come in index order, so ranking more of
- * them mostly costs (bench:chat: 500 → 200 took ~1.5 ms off a chat on 100k chunks).
+ * Most any-word matches ranked in a large notebook: they come in index order, and each one ranked
+ * costs a heap read and ts_rank_cd (500 → 200: retrieval p50 about 12.2 → 10.5 ms on bench:chat's
+ * 100k-chunk notebook, single client, a noisy probe).
  */
 const ANY_WORD_CAP = 200;
 
@@ -213,10 +214,11 @@ function params(q: HybridQuery): unknown[] {
  * Full-text matches of small notebooks (`scan`) come from the (notebook_id, tsv) GIN index probed
  * once per notebook (`unnest($1)` joined on notebook_id: the index takes one notebook per probe,
  * not a list); given a list, the planner intersects the notebook btree with a tsv-only index scan
- * over every chunk containing a common word instead (1.4 ms instead of 0.06 on 1M chunks). The
+ * over every chunk containing a common word instead (EXPLAIN on bench:retrieval's 1M chunks: 1.7 ms instead of 0.06). The
  * vector list computes each distance once, in a subquery the planner cannot turn into an HNSW scan
  * (`offset 0`); ordering by a copy of the expression computed it twice per row. Without summary
- * weight the statement leaves the summary lists and joins out (its own prepared statement).
+ * weight the statement leaves the summary lists and joins out (its own prepared statement); `qv`
+ * still names $10, because Postgres cannot type a parameter the statement never uses.
  *
  * Ranking is bounded to TEXT_MATCH_CAP matches, chunks holding every word of the question first:
  * in a notebook of 100k chunks a common word matches nearly all of them, and ranking them all cost
