@@ -8,6 +8,9 @@ import { type AppConfig } from './config/app-config';
 import { withLocalSecrets } from './config/local-secrets';
 import { ShutdownService } from './health/shutdown.service';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './http/request-id';
+import { answerClientErrors } from './http/client-error';
+import { InputSanityPipe } from './http/input-sanity.pipe';
+import { jsonBody } from './http/json-body';
 import { createValidationPipe } from './http/validation';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -51,8 +54,8 @@ export async function createApp(
       maxAge: 600,
     });
   }
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
-  app.useGlobalPipes(createValidationPipe());
+  app.use(jsonBody({ limit: config.http.bodyLimit, maxDepth: config.http.bodyMaxDepth }));
+  app.useGlobalPipes(new InputSanityPipe(), createValidationPipe());
   setupOpenApi(app);
 
   await app.init();
@@ -60,5 +63,6 @@ export async function createApp(
   // Outlive a load balancer's idle timeout (often 60 s) so it never reuses a socket we closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  answerClientErrors(server);
   return app;
 }

@@ -11,6 +11,7 @@ export interface AppConfig {
     readonly host: string;
     readonly port: number;
     readonly bodyLimit: string;
+    readonly bodyMaxDepth: number;
     readonly corsOrigins: readonly string[];
     readonly trustProxy: false | number | string[];
     readonly shutdownTimeoutMs: number;
@@ -176,6 +177,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       host: env.HOST,
       port: env.PORT,
       bodyLimit: env.BODY_LIMIT.toLowerCase(),
+      bodyMaxDepth: env.BODY_MAX_DEPTH,
       corsOrigins: env.CORS_ORIGINS.split(',')
         .map((s) => s.trim())
         .filter(Boolean),

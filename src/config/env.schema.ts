@@ -107,6 +107,13 @@ export class EnvSchema {
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must be a size such as 1mb, 512kb or 100000' })
   BODY_LIMIT = '1mb';
 
+  /** Deepest nesting of arrays and objects accepted in a JSON body (Folio's own bodies need 4). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  @Max(1000)
+  BODY_MAX_DEPTH = 32;
+
   /** Which proxies may set X-Forwarded-For: empty/false, a hop count, or addresses/subnets. */
   @IsString()
   @Matches(

@@ -4,6 +4,7 @@ import { type Principal } from '../access/principal';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { patchOf } from '../http/validation';
 import { UsersService } from '../users/users.service';
 import {
   type AdminCreateNotebookDto,
@@ -53,8 +54,10 @@ export class NotebooksService {
   }
 
   async update(auth: Principal, id: string, dto: UpdateNotebookDto): Promise<NotebookDto> {
-    await this.access.require(auth, id, 'update');
-    await this.notebooks.update(id, { name: dto.name, description: dto.description });
+    const { notebook } = await this.access.require(auth, id, 'update');
+    const changes = patchOf(dto, ['name', 'description']);
+    if (Object.keys(changes).length === 0) return toNotebookDto(auth, notebook);
+    await this.notebooks.update(id, changes);
     return this.get(auth, id);
   }
 

@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import {
   ApiAcceptedResponse,
   ApiBody,
-  ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -14,6 +13,7 @@ import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
+import { Consumes } from '../http/content-type.guard';
 import {
   CreateTextSourceDto,
   ListSourcesQuery,
@@ -39,7 +39,7 @@ export class SourcesController {
     summary:
       'Upload files (multipart, field "files"); each is queued for ingestion. Same content again → duplicate: true',
   })
-  @ApiConsumes('multipart/form-data')
+  @Consumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { ROLE_NAMES, type RoleName } from '../../access/permissions';
 import { UserDto } from '../../users/dto/user.dto';
+import { IsTimestamp } from '../../http/validation';
 
 export class ListUsersQuery {
   @ApiPropertyOptional({ description: 'Part of the email address (case-insensitive)' })
@@ -94,14 +95,12 @@ export class AuditQuery {
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsTimestamp()
   from?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsTimestamp()
   to?: Date;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsDate,
   IsIn,
   IsNotEmpty,
   IsOptional,
@@ -13,6 +11,7 @@ import {
   IsUUID,
   MaxLength,
 } from 'class-validator';
+import { IsTimestamp } from '../../http/validation';
 import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '../api-key.entity';
 
 export class CreateApiKeyDto {
@@ -31,8 +30,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'When the key stops working' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsTimestamp()
   expiresAt?: Date;
 
   @ApiPropertyOptional({ type: [String], description: 'Limit the key to these notebooks', maxItems: 100 })

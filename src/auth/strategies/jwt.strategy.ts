@@ -11,12 +11,12 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 interface VerifiedToken {
   header: { alg: string; typ?: string };
-  payload: { sub?: string; sid?: string; typ?: string };
+  payload: { sub?: string; sid?: string; typ?: string; exp?: unknown; iat?: unknown };
 }
 
 /**
  * Access tokens: HS256 only (pinned, so `alg: none` and algorithm confusion are refused), with
- * issuer, audience and expiry checked by jsonwebtoken, and our own token type checked in both the
+ * issuer, audience and expiry checked by jsonwebtoken (`exp` and `iat` required), and our own token type checked in both the
  * header (RFC 9068 `at+jwt`) and the claims — a refresh token or any other JWT is not an access token.
  */
 @Injectable()
@@ -40,6 +40,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(token: VerifiedToken): Promise<Principal | false> {
     const { header, payload } = token;
     if (header.typ !== ACCESS_TOKEN_TYPE || payload.typ !== 'access' || !payload.sub || !payload.sid) return false;
+    // jsonwebtoken checks `exp` only when a token has one: a signed token without it would never expire.
+    if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return false;
     return (await this.principals.fromSession(payload.sub, payload.sid)) ?? false;
   }
 }

@@ -1,3 +1,4 @@
+import { cleanText } from '../../common/unicode';
 import { type SourceFormat } from '../../sources/source.entity';
 import { type ParsedDocument, UnprocessableDocumentError } from '../document';
 import { parseCode } from './code.parser';
@@ -15,9 +16,30 @@ export async function parseDocument(
   data: Buffer,
   language?: string | null,
 ): Promise<ParsedDocument> {
-  const document = await parse(format, data, language ?? undefined);
+  const document = cleanDocument(await parse(format, data, language ?? undefined));
   if (document.blocks.length === 0) throw new UnprocessableDocumentError('the document contains no text');
   return document;
+}
+
+/**
+ * Text that Postgres cannot store (NUL characters, unpaired surrogates) is cleaned, not failed:
+ * binary debris in a text file or a PDF's text layer is common and carries no meaning. Blocks left
+ * empty by the cleaning are dropped.
+ */
+function cleanDocument(document: ParsedDocument): ParsedDocument {
+  const blocks = document.blocks
+    .map((block) => ({
+      ...block,
+      text: cleanText(block.text),
+      ...(block.headingPath ? { headingPath: block.headingPath.map(cleanText) } : {}),
+    }))
+    .filter((block) => block.text.trim() !== '');
+  return {
+    ...document,
+    text: cleanText(document.text),
+    blocks,
+    ...(document.title !== undefined ? { title: cleanText(document.title) } : {}),
+  };
 }
 
 function parse(format: SourceFormat, data: Buffer, language?: string): Promise<ParsedDocument> | ParsedDocument {

@@ -51,4 +51,16 @@ describe(parseDocument.name, () => {
     await expect(parseDocument('json', Buffer.from('{"a": '))).rejects.toThrow(/JSON is not valid/);
     await expect(parseDocument('text', Buffer.from('   \n\n  '))).rejects.toThrow(/no text/);
   });
+
+  it('cleans what Postgres cannot store (NUL, unpaired surrogates) from text and headings instead of failing', async () => {
+    const sut = await parseDocument(
+      'markdown',
+      Buffer.from('# Ops\u0000 guide\n\nRotate\u0000 the certificates.\n\n\u0000\n'),
+    );
+    expect(sut.text).not.toContain('\u0000');
+    expect(sut.blocks.map((b) => b.text)).toEqual(['# Ops guide', 'Rotate the certificates.']);
+    expect(sut.blocks[1].headingPath).toEqual(['Ops guide']);
+    const json = await parseDocument('json', Buffer.from('{"a\\ud800b": 1}'));
+    expect(json.blocks[0].headingPath).toEqual(['a\ufffdb']);
+  });
 });

@@ -13,6 +13,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { PatchField } from '../../http/validation';
 import { GRANT_LEVELS, type GrantLevel } from '../notebook.entity';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -32,18 +33,23 @@ export class CreateNotebookDto {
   description?: string;
 }
 
+/** A JSON merge patch: fields left out stay as they are, `description: null` clears it. */
 export class UpdateNotebookDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 200, description: 'Left out: unchanged. Cannot be null.' })
+  @PatchField({ nullable: false })
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true, type: String })
-  @IsOptional()
-  @ValidateIf((_o, v) => v !== null)
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    nullable: true,
+    type: String,
+    description: 'Left out: unchanged; null: cleared',
+  })
+  @PatchField({ nullable: true })
   @IsString()
   @MaxLength(2000)
   description?: string | null;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { DocumentText } from '../../http/input-sanity.pipe';
 import { SOURCE_FORMATS, SOURCE_STATUSES, type Source, type SourceFormat, type SourceStatus } from '../source.entity';
 
 export class CreateTextSourceDto {
@@ -11,7 +12,11 @@ export class CreateTextSourceDto {
   @MaxLength(200)
   title!: string;
 
-  @ApiProperty({ description: 'The text itself (bounded by BODY_LIMIT)' })
+  @ApiProperty({
+    description:
+      'The text itself (bounded by BODY_LIMIT). Like text extracted from a file, NUL characters are removed and unpaired surrogates replaced',
+  })
+  @DocumentText()
   @IsString()
   @IsNotEmpty()
   text!: string;

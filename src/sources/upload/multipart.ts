@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BadRequestException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 import busboy from 'busboy';
@@ -26,7 +26,8 @@ export interface ReceivedFile {
  * Streams every file of a multipart/form-data request straight into blob storage as it arrives:
  * size is counted and hashed on the way, so a file over the limit fails (413) at the limit, long
  * before a whole upload could be buffered. All or nothing: on any error every blob this request
- * wrote is deleted, and the rest of the body is drained so the client reads the error.
+ * wrote is deleted and the error is answered at once; the connection is closed after it (see
+ * {@link closeAfterResponse}), so the client need not send the rest of the body.
  */
 export async function receiveFiles(
   req: IncomingMessage,
@@ -50,6 +51,8 @@ export async function receiveFiles(
   try {
     parser = busboy({
       headers: req.headers,
+      // Filenames in multipart headers are UTF-8 (RFC 7578 §4.2); busboy's default is latin1.
+      defParamCharset: 'utf8',
       limits: {
         files: limits.maxFiles,
         fileSize: limits.maxFileBytes + 1,
@@ -62,9 +65,14 @@ export async function receiveFiles(
     throw new BadRequestException(`Malformed multipart request: ${(error as Error).message}`);
   }
 
+  // A failure answers at once: the rest of the body is not waited for (a file past the size limit
+  // gets its 413 when the limit is passed, not after the client has sent everything).
+  let settle: () => void = () => undefined;
   const fail = (error: Error): void => {
     failure ??= error;
+    settle();
   };
+  const open = new Set<NodeJS.ReadableStream & { destroy(error?: Error): void }>();
 
   parser.on('file', (_field, stream, info) => {
     if (failure) {
@@ -77,12 +85,15 @@ export async function receiveFiles(
     const filename = info.filename ?? 'untitled';
     const meter = new Meter(limits.maxFileBytes, filename);
     files.push({ filename, storageKey: key, size: 0, sha256: '', head: Buffer.alloc(0) });
+    open.add(meter);
     tasks.push(
       storage.put(key, stream.pipe(meter)).then(
         () => {
+          open.delete(meter);
           files[index] = { ...files[index], size: meter.size, sha256: meter.digest(), head: meter.head() };
         },
         (error: Error) => {
+          open.delete(meter);
           stream.resume();
           fail(error);
         },
@@ -94,25 +105,25 @@ export async function receiveFiles(
   parser.on('partsLimit', () => fail(new PayloadTooLargeException('Too many parts in the request')));
 
   await new Promise<void>((resolve) => {
+    settle = resolve;
     parser.on('close', resolve);
-    parser.on('error', (error: Error) => {
-      fail(new BadRequestException(`Malformed multipart request: ${error.message}`));
-      resolve();
-    });
-    req.on('aborted', () => {
-      fail(new BadRequestException('The upload was interrupted'));
-      resolve();
-    });
+    parser.on('error', (error: Error) =>
+      fail(new BadRequestException(`Malformed multipart request: ${error.message}`)),
+    );
+    req.on('aborted', () => fail(new BadRequestException('The upload was interrupted')));
     req.pipe(parser);
   });
-  await Promise.all(tasks);
 
   if (failure) {
     req.unpipe(parser);
-    req.resume();
+    // Files still being written stop here, so their storage writes end and can be removed.
+    for (const stream of open) stream.destroy(failure);
+    await Promise.allSettled(tasks);
     await storage.delete(stored);
+    closeAfterResponse(req);
     throw failure;
   }
+  await Promise.all(tasks);
   if (files.length === 0) throw new BadRequestException('No file in the request (send them in the "files" field)');
   return files;
 }
@@ -156,4 +167,35 @@ class Meter extends Transform {
   head(): Buffer {
     return Buffer.concat(this.sample);
   }
+}
+
+/** How long a refused upload's connection keeps reading (and discarding) after the answer. */
+const LINGER_MS = 2000;
+
+/**
+ * Ends the connection after the error answer without making the client lose it: the answer says
+ * `Connection: close`, the socket is half-closed once the answer is written, and whatever the
+ * client is still sending is read and discarded for a moment — closing with unread data would
+ * reset the connection, and clients then often drop the answer they had not yet read (the
+ * "lingering close" of nginx and Apache).
+ */
+function closeAfterResponse(req: IncomingMessage): void {
+  const res = (req as IncomingMessage & { res?: ServerResponse }).res;
+  const socket = req.socket;
+  req.resume();
+  if (!res || res.headersSent) {
+    socket.destroy();
+    return;
+  }
+  res.shouldKeepAlive = false;
+  res.setHeader('Connection', 'close');
+  // Node destroys a non-keep-alive socket as soon as the answer is written; keep it readable.
+  const destroySoon = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+  socket.once('close', () => {
+    socket.destroySoon = destroySoon;
+  });
 }
