@@ -326,7 +326,7 @@ describe('hardening: bad input never reaches the database or the parsers', () =>
           headers: {
             Authorization: `Bearer ${user.accessToken}`,
             'Content-Type': `multipart/form-data; boundary=${boundary}`,
-            // Announces 50 MB, sends a little over 1 MB, then waits: only an early answer ends this.
+            // Announces 50 MB: only an answer before the body is complete ends this early.
             'Content-Length': String(50 * 1024 * 1024),
           },
         });
@@ -340,14 +340,23 @@ describe('hardening: bad input never reaches the database or the parsers', () =>
         });
         req.on('error', reject);
         req.write(head);
+        // Keeps sending, as a real client streaming a large file does, until the answer arrives.
         const piece = Buffer.alloc(64 * 1024, 'a');
-        for (let i = 0; i < 20; i++) {
-          req.write(piece);
-          sent += piece.length;
-        }
+        let answered = false;
+        req.once('response', () => (answered = true));
+        const pump = (): void => {
+          while (!answered && sent < 40 * 1024 * 1024) {
+            sent += piece.length;
+            if (!req.write(piece)) {
+              req.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
       });
       expect(outcome.status).toBe(413);
-      expect(outcome.sent).toBeLessThan(2 * 1024 * 1024);
+      expect(outcome.sent).toBeLessThan(20 * 1024 * 1024);
       expect(JSON.parse(outcome.body)).toEqual(
         expect.objectContaining({ statusCode: 413, message: expect.stringMatching(/big\.txt.*larger than 1 MB/) }),
       );

@@ -169,33 +169,19 @@ class Meter extends Transform {
   }
 }
 
-/** How long a refused upload's connection keeps reading (and discarding) after the answer. */
-const LINGER_MS = 2000;
-
 /**
- * Ends the connection after the error answer without making the client lose it: the answer says
- * `Connection: close`, the socket is half-closed once the answer is written, and whatever the
- * client is still sending is read and discarded for a moment — closing with unread data would
- * reset the connection, and clients then often drop the answer they had not yet read (the
- * "lingering close" of nginx and Apache).
+ * Ends the connection after the error answer: `Connection: close`, so Node closes it once the
+ * answer is written, instead of reading (and discarding) the rest of a body that may be gigabytes.
+ * (A lingering close — reading on for a moment so that closing with unread data cannot reset the
+ * connection before the client reads the answer — made no difference here: Node's own clients
+ * read the 413 either way, whether they paused or kept writing.)
  */
 function closeAfterResponse(req: IncomingMessage): void {
   const res = (req as IncomingMessage & { res?: ServerResponse }).res;
-  const socket = req.socket;
-  req.resume();
   if (!res || res.headersSent) {
-    socket.destroy();
+    req.socket.destroy();
     return;
   }
   res.shouldKeepAlive = false;
   res.setHeader('Connection', 'close');
-  // Node destroys a non-keep-alive socket as soon as the answer is written; keep it readable.
-  const destroySoon = socket.destroySoon.bind(socket);
-  socket.destroySoon = () => {
-    socket.end();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  };
-  socket.once('close', () => {
-    socket.destroySoon = destroySoon;
-  });
 }
