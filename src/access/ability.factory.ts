@@ -19,11 +19,15 @@ const SCOPE_ACTIONS: Record<ApiKeyScope, readonly Action[]> = {
 
 const EVERY_ACTION: readonly Action[] = ['create', 'read', 'update', 'delete', 'share', 'chat', 'query'];
 
-/** Subjects that live inside a notebook, and the field that names it. */
+/**
+ * Subjects that live inside a notebook, and the field that names it. A notebook-limited key can do
+ * nothing with one outside its notebooks — nor with one in no notebook at all (a null field).
+ */
 const NOTEBOOK_FIELD: Readonly<Record<string, string>> = {
   Notebook: 'id',
   Source: 'notebookId',
   ChatSession: 'notebookId',
+  Job: 'notebookId',
 };
 
 export interface AbilityInput {

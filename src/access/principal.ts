@@ -29,3 +29,7 @@ export interface ApiKeyCredential {
 }
 
 export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');
+
+/** The notebooks a caller is limited to (a notebook-limited API key), or null for no limit. */
+export const notebookLimit = (principal: Principal): readonly string[] | null =>
+  principal.via.kind === 'api-key' ? principal.via.notebookIds : null;

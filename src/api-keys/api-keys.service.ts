@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin, type Principal } from '../access/principal';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { randomToken, sha256 } from '../crypto/tokens';
+import { NotebookAccessService } from '../notebooks/notebook-access';
 import { ApiKey } from './api-key.entity';
 import { API_KEY_PREFIX, displayPrefix } from './api-key.format';
 import { type ApiKeyDto, type CreateApiKeyDto, type CreatedApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
@@ -13,6 +14,7 @@ export class ApiKeysService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    private readonly notebooks: NotebookAccessService,
   ) {}
 
   /** Creates a key for the caller. The key is returned once; only its hash is stored. */
@@ -23,6 +25,8 @@ export class ApiKeysService {
     if (dto.expiresAt && dto.expiresAt.getTime() <= Date.now()) {
       throw new BadRequestException('expiresAt must be in the future');
     }
+    // A notebook the caller cannot see answers 404 here too, as every foreign id does.
+    if (dto.notebookIds) await this.notebooks.requireMany(auth, dto.notebookIds, 'read');
     const key = randomToken(API_KEY_PREFIX);
     return this.em.fork().transactional(async (em) => {
       const entity = em.create(ApiKey, {

@@ -76,15 +76,18 @@ export class ChatRepository {
     return rows;
   }
 
+  /** The user's sessions, newest first; `within`: only those whose notebooks all lie within it. */
   async listForUser(
     userId: string,
-    filter: { notebookId?: string; before?: string; limit: number },
+    filter: { notebookId?: string; within?: readonly string[] | null; before?: string; limit: number },
   ): Promise<SessionRow[]> {
+    const within = filter.within ? [...filter.within] : null;
     const { rows } = await sql<SessionRow>`
       select id, user_id, notebook_ids, title, message_count, created_at, updated_at
       from chat_sessions
       where user_id = ${userId}
         and (${filter.notebookId ?? null}::uuid is null or ${filter.notebookId ?? null}::uuid = any(notebook_ids))
+        and (${within}::uuid[] is null or notebook_ids <@ ${within}::uuid[])
         and (${filter.before ?? null}::uuid is null or id < ${filter.before ?? null})
       order by id desc limit ${filter.limit}`.execute(this.em.fork().getKysely());
     return rows;

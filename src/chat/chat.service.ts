@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { BadRequestException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { type Principal } from '../access/principal';
+import { notebookLimit, type Principal } from '../access/principal';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -154,6 +154,7 @@ export class ChatService {
     const limit = query.limit ?? 20;
     const rows = await this.repository.listForUser(auth.userId, {
       notebookId: query.notebook_id,
+      within: notebookLimit(auth),
       before: query.cursor,
       limit: limit + 1,
     });

@@ -1,6 +1,6 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal } from '../access/principal';
+import { notebookLimit, type Principal } from '../access/principal';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -42,7 +42,7 @@ export class NotebooksService {
       search: query.search,
       before: query.cursor,
       limit: limit + 1,
-      onlyIds: auth.via.kind === 'api-key' ? auth.via.notebookIds : null,
+      onlyIds: notebookLimit(auth),
     });
     const items = rows.slice(0, limit).map((row) => toNotebookDto(auth, row));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
@@ -169,6 +169,9 @@ export class NotebooksService {
   }
 
   private async createFor(auth: Principal, ownerId: string, dto: CreateNotebookDto): Promise<NotebookDto> {
+    // A notebook-limited key could not reach what it creates: refused before anything is written.
+    if (notebookLimit(auth))
+      throw new ForbiddenException('This API key is limited to its notebooks and cannot create one');
     const em = this.em.fork();
     const notebook = this.notebooks.create(em, { ownerId, name: dto.name, description: dto.description });
     await em.flush();

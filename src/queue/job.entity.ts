@@ -43,6 +43,10 @@ export class JobEntity extends BaseEntity {
   @Index({ name: 'jobs_owner_idx' })
   ownerId?: string | null;
 
+  /** The notebook the job works in, if any: a notebook-limited API key sees only its notebooks' jobs. */
+  @Property({ type: 'uuid', nullable: true })
+  notebookId?: string | null;
+
   @Enum({ items: () => JobState })
   state: JobState & Opt = JobState.Queued;
 

@@ -13,6 +13,7 @@ export interface NewJob {
   maxAttempts: number;
   runAt: Date;
   ownerId: string | null;
+  notebookId: string | null;
 }
 
 /**
@@ -34,11 +35,12 @@ export class JobsRepository {
     if (jobs.length === 0) return { created: new Set(), rows: [] };
     const db = em.getKysely();
     const { rows: inserted } = await sql<Record<string, unknown>>`
-      insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id)
+      insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id)
       select * from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.queue)}::text[],
         ${jobs.map((j) => j.name)}::text[], ${jobs.map((j) => j.key)}::text[],
         ${jobs.map((j) => JSON.stringify(j.payload))}::jsonb[], ${jobs.map((j) => j.maxAttempts)}::smallint[],
-        ${jobs.map((j) => j.runAt.toISOString())}::timestamptz[], ${jobs.map((j) => j.ownerId)}::uuid[])
+        ${jobs.map((j) => j.runAt.toISOString())}::timestamptz[], ${jobs.map((j) => j.ownerId)}::uuid[],
+        ${jobs.map((j) => j.notebookId)}::uuid[])
       on conflict (id) do nothing returning *`.execute(db);
     const created = new Set(inserted.map((row) => row.id as string));
     const missing = jobs.filter((j) => !created.has(j.id)).map((j) => j.id);

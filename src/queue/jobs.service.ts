@@ -28,6 +28,8 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** The user the job works for: only they (and admins) can see or cancel it. */
   ownerId?: string;
+  /** The notebook it works in: an API key limited to other notebooks cannot see it. */
+  notebookId?: string;
 }
 
 /** What feature modules use to run background work, whichever runtime mode is active. */
@@ -113,6 +115,7 @@ export class JobsService {
         payload,
         maxAttempts,
         ownerId: options.ownerId ?? null,
+        notebookId: options.notebookId ?? null,
         runAt,
       })),
     );
@@ -201,7 +204,8 @@ export class JobsService {
   /** Another user's job answers exactly like a job that does not exist. */
   private async findVisible(auth: Principal, id: string, action: 'read' | 'update'): Promise<JobEntity> {
     const job = await this.repository.findById(id);
-    if (!job || !auth.ability.can(action, subject('Job', { ownerId: job.ownerId ?? null }))) {
+    const fields = { ownerId: job?.ownerId ?? null, notebookId: job?.notebookId ?? null };
+    if (!job || !auth.ability.can(action, subject('Job', fields))) {
       throw new NotFoundException('Job not found');
     }
     return job;

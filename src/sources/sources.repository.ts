@@ -143,10 +143,10 @@ export class SourcesRepository {
   async nextRevisions(
     em: EntityManager,
     sourceIds: readonly string[],
-  ): Promise<{ id: string; revision: number; created_by: string | null }[]> {
-    const { rows } = await sql<{ id: string; revision: number; created_by: string | null }>`
+  ): Promise<{ id: string; revision: number; created_by: string | null; notebook_id: string }[]> {
+    const { rows } = await sql<{ id: string; revision: number; created_by: string | null; notebook_id: string }>`
       update sources set revision = revision + 1, status = 'queued', progress = 0, error = null, updated_at = now()
-      where id = any(${sourceIds}::uuid[]) returning id, revision, created_by`.execute(em.getKysely());
+      where id = any(${sourceIds}::uuid[]) returning id, revision, created_by, notebook_id`.execute(em.getKysely());
     return rows;
   }
 

@@ -163,7 +163,7 @@ export class SourcesService {
     const revision = await this.sources.nextRevision(sourceId);
     if (revision === null) throw new NotFoundException(SOURCE_NOT_FOUND);
     if (previous.jobId) await this.jobs.cancelById(previous.jobId);
-    await this.enqueue(auth, sourceId, revision);
+    await this.enqueue(auth, notebookId, sourceId, revision);
     return toSourceDto(await this.find(notebookId, sourceId));
   }
 
@@ -187,11 +187,15 @@ export class SourcesService {
       const batch = sourceIds.slice(i, i + REQUEUE_BATCH);
       const dispatch = await this.em.fork().transactional(async (em) => {
         const revised = await this.sources.nextRevisions(em, batch);
-        const byOwner = new Map<string | null, typeof revised>();
-        for (const source of revised)
-          byOwner.set(source.created_by, [...(byOwner.get(source.created_by) ?? []), source]);
+        // One batch of job records per owner and notebook (the jobs' visibility).
+        const groups = new Map<string, typeof revised>();
+        for (const source of revised) {
+          const group = `${source.created_by ?? ''}|${source.notebook_id}`;
+          groups.set(group, [...(groups.get(group) ?? []), source]);
+        }
         const dispatches: (() => Promise<void>)[] = [];
-        for (const [owner, sources] of byOwner) {
+        for (const sources of groups.values()) {
+          const { created_by: owner, notebook_id: notebookId } = sources[0];
           const recorded = await this.jobs.record(
             em,
             JobName.IngestSource,
@@ -199,7 +203,7 @@ export class SourcesService {
               key: ingestKey(source.id, source.revision),
               payload: { sourceId: source.id, revision: source.revision },
             })),
-            { ownerId: owner ?? undefined },
+            { ownerId: owner ?? undefined, notebookId },
           );
           await this.sources.setJobs(
             em,
@@ -254,7 +258,7 @@ export class SourcesService {
             key: ingestKey(source.id, source.revision),
             payload: { sourceId: source.id, revision: source.revision },
           })),
-          { ownerId: auth.userId },
+          { ownerId: auth.userId, notebookId },
         );
         return { inserted: sources, dispatch: recorded.dispatch };
       }));
@@ -284,12 +288,12 @@ export class SourcesService {
     });
   }
 
-  private async enqueue(auth: Principal, sourceId: string, revision: number): Promise<void> {
+  private async enqueue(auth: Principal, notebookId: string, sourceId: string, revision: number): Promise<void> {
     const job = await this.jobs.enqueue(
       JobName.IngestSource,
       ingestKey(sourceId, revision),
       { sourceId, revision },
-      { ownerId: auth.userId },
+      { ownerId: auth.userId, notebookId },
     );
     await this.sources.setJob(sourceId, job.id);
   }

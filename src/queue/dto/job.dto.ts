@@ -11,6 +11,9 @@ export class JobDto {
   @ApiProperty({ example: 'maintenance.purge-finished-jobs' })
   name!: string;
 
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The notebook it works in' })
+  notebookId!: string | null;
+
   @ApiProperty({ enum: Object.values(JobState) })
   state!: JobState;
 
@@ -50,6 +53,7 @@ export function toJobDto(job: JobEntity): JobDto {
     id: job.id,
     queue: job.queue,
     name: job.name,
+    notebookId: job.notebookId ?? null,
     state: job.state,
     progress: job.progress,
     detail: job.detail ?? null,
