@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createNotebook } from '../utils/notebooks';
 import { JobsService } from '../../src/queue/jobs.service';
 import { bearer, createAdminUser, signup, type TestUser } from '../utils/auth';
 import { TestJobsModule } from '../utils/test-jobs.module';
@@ -124,10 +125,15 @@ describe('personal API keys', () => {
     await request(sut.http).get('/api/v1/admin/users').set('X-API-Key', adminReadKey.key).expect(403);
   });
 
-  it('stores a notebook limit', async () => {
-    const nb = '0190b3c2-0000-7000-8000-0000000000b1';
+  it('stores a notebook limit, of notebooks the caller can see (others: 404, as every foreign id)', async () => {
+    const nb = await createNotebook(sut.http, user.accessToken, 'Limited');
     const created = await createKey(user, { name: 'one-notebook', scopes: ['read'], notebookIds: [nb] });
     expect(created.notebookIds).toEqual([nb]);
+    await request(sut.http)
+      .post('/api/v1/auth/api-keys')
+      .set(...bearer(user.accessToken))
+      .send({ name: 'nowhere', scopes: ['read'], notebookIds: [nb, '0190b3c2-0000-7000-8000-0000000000b1'] })
+      .expect(404);
   });
 
   it('validates its input', async () => {
