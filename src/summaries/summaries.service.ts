@@ -152,9 +152,9 @@ export class SummariesService {
     const kept: string[] = [];
     for (const text of texts) {
       if (budget <= 0) break;
-      const tokens = tokenizer.encode(text);
-      kept.push(tokens.length <= budget ? text : tokenizer.decode(tokens.slice(0, budget)));
-      budget -= tokens.length;
+      const tokens = tokenizer.count(text);
+      kept.push(tokens <= budget ? text : tokenizer.head(text, budget));
+      budget -= tokens;
     }
     const started = performance.now();
     try {

@@ -120,10 +120,8 @@ function* groupParts(
     const partTokens = tokenizer.count(part);
     if (partTokens > target) {
       yield* flush();
-      const ids = tokenizer.encode(part);
-      for (let i = 0; i < ids.length; i += target) {
-        const text = tokenizer.decode(ids.slice(i, i + target));
-        yield { text, tokens: Math.min(target, ids.length - i), lineOffset, lineCount: 1 };
+      for (const text of tokenizer.split(part, target)) {
+        yield { text, tokens: tokenizer.count(text), lineOffset, lineCount: 1 };
       }
       lineOffset += 1;
       bufferStart = lineOffset;
@@ -177,7 +175,7 @@ function overlapOf(pieces: Piece[], overlap: number): Piece[] {
     return [{ text, tokens: tokenizer.count(text), block, boundary: false }];
   }
   if (byLines) return [];
-  const tail = tokenizer.decode(tokenizer.encode(last.text).slice(-overlap)).replace(/^\S*\s/, '');
+  const tail = tokenizer.tail(last.text, overlap).replace(/^\S*\s/, '');
   return tail ? [{ ...last, text: tail, tokens: tokenizer.count(tail), boundary: false }] : [];
 }
 

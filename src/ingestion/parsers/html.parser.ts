@@ -1,6 +1,22 @@
 import { type ChildNode, isTag, isText } from 'domhandler';
+import { decodeHTML } from 'entities';
 import { parseDocument } from 'htmlparser2';
 import { type Block, type ParsedDocument } from '../document';
+import { parseText } from './text.parser';
+
+/**
+ * Deepest element nesting parsed as HTML. htmlparser2 keeps its stack of open elements with
+ * `unshift`/`shift`, which makes each level cost time proportional to the depth: 100,000 nested
+ * <div> took 10 s (and overflowed the stack of any recursive walk). No real page comes near this;
+ * deeper documents are read as text with their tags removed.
+ */
+const MAX_HTML_DEPTH = 1000;
+/** Elements whose end tag may be left out (or that have none): they do not count as nesting. */
+const UNCLOSED = new Set(
+  'area base br col embed hr img input link meta source track wbr p li dt dd tr td th option optgroup thead tbody tfoot colgroup caption rp rt html head body'.split(
+    ' ',
+  ),
+);
 
 const SKIP = new Set([
   'script',
@@ -52,6 +68,7 @@ const HEADING = /^h([1-6])$/;
  * under its headings; scripts, styles and navigation are dropped; <pre> keeps its lines.
  */
 export function parseHtml(input: string): ParsedDocument {
+  if (nestingDepth(input) > MAX_HTML_DEPTH) return parseText(textWithoutTags(input));
   const document = parseDocument(input, { decodeEntities: true });
   const blocks: Block[] = [];
   const path: { level: number; text: string }[] = [];
@@ -135,4 +152,25 @@ function textOf(node: ChildNode): string {
   if (isText(node)) return node.data;
   if (isTag(node)) return node.children.map(textOf).join('');
   return '';
+}
+
+/** How deep elements nest, from the tags alone (linear, no parsing). */
+function nestingDepth(input: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const match of input.matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (UNCLOSED.has(match[2].toLowerCase()) || match[3] === '/') continue;
+    depth = match[1] === '/' ? Math.max(0, depth - 1) : depth + 1;
+    if (depth > max) max = depth;
+  }
+  return max;
+}
+
+function textWithoutTags(input: string): string {
+  const text = input
+    .replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(?:p|div|br|li|tr|h[1-6]|section|article|blockquote|pre)\b[^>]*>/gi, '\n\n')
+    .replace(/<[^>]*>/g, ' ');
+  return decodeHTML(text);
 }

@@ -1,4 +1,5 @@
 import { type Block, type ParsedDocument, UnprocessableDocumentError } from '../document';
+import { parseText } from './text.parser';
 
 /** JSON: validated, then one block per top-level member (or array element), pretty-printed. */
 export function parseJson(input: string): ParsedDocument {
@@ -8,7 +9,14 @@ export function parseJson(input: string): ParsedDocument {
   } catch (error) {
     throw new UnprocessableDocumentError(`the JSON is not valid (${(error as Error).message})`);
   }
-  const text = JSON.stringify(value, null, 2);
+  let text: string;
+  try {
+    text = JSON.stringify(value, null, 2);
+  } catch (error) {
+    // Nested too deeply to render (the stack overflows): valid JSON is readable as it is.
+    if (error instanceof RangeError) return parseText(input);
+    throw error;
+  }
   const blocks: Block[] = [];
   let line = 2;
   const entries: [string, unknown][] = Array.isArray(value)
