@@ -18,10 +18,17 @@ export interface ChunkPosition {
  * A passage of a source with its embedding and full-text vector. The embedding column has no
  * fixed size in the schema: the deployment's dimension (EMBEDDING_DIMENSIONS) is enforced by the
  * HNSW index the application keeps on `embedding::vector(N)` (see EmbeddingIndex). `tsv` is a
- * generated column. `(source_id, ordinal)` is unique: a retried job can never duplicate a chunk.
+ * generated column. Chunks are written in batches under a write id and are invisible while that
+ * write is pending or retired (see ChunkWrite); `(source_id, write_id, ordinal)` is unique, so a
+ * write can never hold a chunk twice.
  */
 @Entity({ tableName: 'chunks' })
-@Unique({ name: 'chunks_source_ordinal_unique', properties: ['sourceId', 'ordinal'] })
+@Unique({
+  name: 'chunks_source_write_ordinal_unique',
+  properties: ['sourceId', 'writeId', 'ordinal'],
+  expression:
+    'create unique index "chunks_source_write_ordinal_unique" on "chunks" ("source_id", "write_id", "ordinal") nulls not distinct',
+})
 @Index({ name: 'chunks_notebook_idx', properties: ['notebookId'] })
 @Index({ name: 'chunks_notebook_tsv_idx', properties: ['notebookId', 'tsv'], type: 'gin' })
 export class Chunk extends BaseEntity {
@@ -31,6 +38,10 @@ export class Chunk extends BaseEntity {
   /** Denormalised from the source, for notebook filters without a join. */
   @ManyToOne(() => Notebook, { mapToPk: true, fieldName: 'notebook_id', deleteRule: 'cascade' })
   notebookId!: string;
+
+  /** The write that stored the chunk (null for chunks stored before writes had ids). */
+  @Property({ type: 'uuid', nullable: true })
+  writeId?: string | null;
 
   @Property({ type: 'integer' })
   ordinal!: number;

@@ -14,58 +14,111 @@ export interface NewChunk {
   embedding: string;
 }
 
-export interface ChunkHit {
-  chunk_id: string;
-  source_id: string;
-  source_title: string;
-  ordinal: number;
-  text: string;
-  position: ChunkPosition;
-  score: number;
-}
+/**
+ * The condition that chunk `c` is visible: its write is neither pending nor retired. Every query
+ * that reads chunks for a caller includes it. With no write in flight `chunk_writes` is empty and
+ * the anti-join costs a hash probe per row.
+ */
+export const VISIBLE_CHUNK = 'not exists (select 1 from chunk_writes w where w.id = c.write_id)';
 
-/** Rows per INSERT: bounded so a huge document does not become one enormous statement. */
-const INSERT_BATCH = 500;
+/**
+ * Chunks are inserted in batches that each take about this long (see inTimedBatches), each its
+ * own statement: in zero-setup mode the embedded Postgres runs one statement at a time, and one
+ * 7,240-chunk transaction held it — and every other request — for 11.7 s; batches of a fixed 100
+ * rows still made every request wait 250–460 ms (3.3 ms per row there, HNSW entries above all).
+ */
+export const WRITE_BATCH_MS = 40;
+
+/** Rows per DELETE of retired chunks (a delete adds no index entries: about 0.1 ms per row). */
+const DELETE_BATCH = 500;
 
 @Injectable()
 export class ChunksRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Replaces all chunks of a source inside the caller's transaction: delete, then insert in
-   * batches with arrays as bind parameters (`unnest`), vectors included — never inlined into SQL.
+   * Starts a write of a source's chunks: its rows stay invisible until {@link commitWrite}. An
+   * earlier write of the source still pending (a crashed or superseded attempt) is retired: its
+   * rows will be deleted, and its own commit fails.
    */
-  async replaceForSource(
-    em: EntityManager,
-    sourceId: string,
-    notebookId: string,
-    model: string,
-    chunks: readonly NewChunk[],
-  ): Promise<void> {
-    const db = em.getKysely();
-    await sql`delete from chunks where source_id = ${sourceId}`.execute(db);
-    for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-      const batch = chunks.slice(i, i + INSERT_BATCH);
-      await sql`
-        insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
-        select id, ${sourceId}::uuid, ${notebookId}::uuid, ordinal, text, token_count, content_hash, position, embedding::vector, ${model}
-        from unnest(${batch.map(() => uuidv7())}::uuid[], ${batch.map((c) => c.ordinal)}::int[], ${batch.map((c) => c.text)}::text[],
-                    ${batch.map((c) => c.tokenCount)}::int[], ${batch.map((c) => c.contentHash)}::text[],
-                    ${batch.map((c) => JSON.stringify(c.position))}::jsonb[], ${batch.map((c) => c.embedding)}::text[])
-          as t(id, ordinal, text, token_count, content_hash, position, embedding)`.execute(db);
-    }
+  async beginWrite(sourceId: string, writeId: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`update chunk_writes set state = 'retired' where source_id = ${sourceId} and state = 'pending'`.execute(
+        db,
+      );
+      await sql`insert into chunk_writes (id, source_id) values (${writeId}, ${sourceId})`.execute(db);
+    });
   }
 
-  /** Nearest chunks of one notebook by cosine similarity (exact over the notebook's rows). */
-  async nearest(notebookId: string, vector: string, dimensions: number, model: string, k: number): Promise<ChunkHit[]> {
-    const { rows } = await sql<ChunkHit>`
-      select c.id as chunk_id, c.source_id, s.title as source_title, c.ordinal, c.text, c.position,
-             1 - (c.embedding::vector(${sql.raw(String(dimensions))}) <=> ${vector}::vector(${sql.raw(String(dimensions))})) as score
-      from chunks c join sources s on s.id = c.source_id
-      where c.notebook_id = ${notebookId} and c.embedding_model = ${model}
-        and vector_dims(c.embedding) = ${sql.raw(String(dimensions))}
-      order by c.embedding::vector(${sql.raw(String(dimensions))}) <=> ${vector}::vector(${sql.raw(String(dimensions))})
-      limit ${k}`.execute(this.em.fork().getKysely());
-    return rows;
+  /** Adds chunks to a pending write, in one statement (arrays as bind parameters, vectors included). */
+  async insertBatch(
+    write: { id: string; sourceId: string; notebookId: string; model: string },
+    chunks: readonly NewChunk[],
+  ): Promise<void> {
+    await sql`
+      insert into chunks (id, source_id, notebook_id, write_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
+      select id, ${write.sourceId}::uuid, ${write.notebookId}::uuid, ${write.id}::uuid, ordinal, text, token_count, content_hash, position, embedding::vector, ${write.model}
+      from unnest(${chunks.map(() => uuidv7())}::uuid[], ${chunks.map((c) => c.ordinal)}::int[], ${chunks.map((c) => c.text)}::text[],
+                  ${chunks.map((c) => c.tokenCount)}::int[], ${chunks.map((c) => c.contentHash)}::text[],
+                  ${chunks.map((c) => JSON.stringify(c.position))}::jsonb[], ${chunks.map((c) => c.embedding)}::text[])
+        as t(id, ordinal, text, token_count, content_hash, position, embedding)`.execute(this.em.fork().getKysely());
+  }
+
+  /**
+   * Makes a pending write the source's chunks, inside the caller's (short) transaction: false if
+   * the write was retired meanwhile or does not hold exactly `expected` rows. What the source had
+   * before is retired (invisible at once; {@link purgeRetired} deletes it), rows from before write
+   * ids are deleted here.
+   */
+  async commitWrite(em: EntityManager, sourceId: string, writeId: string, expected: number): Promise<boolean> {
+    const db = em.getKysely();
+    const { rows } = await sql<{ n: number }>`
+      select (select count(*) from chunks where source_id = ${sourceId} and write_id = ${writeId})::int as n
+      from chunk_writes where id = ${writeId} and state = 'pending' for update`.execute(db);
+    if (rows[0]?.n !== expected) return false;
+    await sql`
+      insert into chunk_writes (id, source_id, state)
+      select distinct c.write_id, ${sourceId}::uuid, 'retired' from chunks c
+      where c.source_id = ${sourceId} and c.write_id is not null and c.write_id <> ${writeId}
+      on conflict (id) do update set state = 'retired'`.execute(db);
+    await sql`delete from chunks where source_id = ${sourceId} and write_id is null`.execute(db);
+    await sql`delete from chunk_writes where id = ${writeId}`.execute(db);
+    return true;
+  }
+
+  /** Gives up a write (failed, cancelled): its rows are deleted by {@link purgeRetired}. */
+  async retireWrite(writeId: string): Promise<void> {
+    await sql`update chunk_writes set state = 'retired' where id = ${writeId}`.execute(this.em.fork().getKysely());
+  }
+
+  /**
+   * Deletes the rows of retired writes — of one source, or of every source — in batches of
+   * DELETE_BATCH rows, each its own statement, then the writes themselves. Pending writes older than
+   * `abandonedBefore` (their process died) are retired first. Returns the rows deleted.
+   */
+  async purgeRetired(options: { sourceId?: string; abandonedBefore?: Date } = {}): Promise<number> {
+    const db = this.em.fork().getKysely();
+    const source = options.sourceId ?? null;
+    if (options.abandonedBefore) {
+      await sql`update chunk_writes set state = 'retired' where state = 'pending' and created_at < ${options.abandonedBefore}`.execute(
+        db,
+      );
+    }
+    let deleted = 0;
+    for (;;) {
+      const { numAffectedRows } = await sql`
+        delete from chunks where id in (
+          select c.id from chunk_writes w join chunks c on c.source_id = w.source_id and c.write_id = w.id
+          where w.state = 'retired' and (${source}::uuid is null or w.source_id = ${source}::uuid)
+          limit ${DELETE_BATCH})`.execute(db);
+      const n = Number(numAffectedRows ?? 0);
+      deleted += n;
+      if (n < DELETE_BATCH) break;
+    }
+    await sql`
+      delete from chunk_writes w where w.state = 'retired' and (${source}::uuid is null or w.source_id = ${source}::uuid)
+        and not exists (select 1 from chunks c where c.source_id = w.source_id and c.write_id = w.id)`.execute(db);
+    return deleted;
   }
 }

@@ -18,3 +18,47 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Lets the event loop serve I/O (HTTP requests, database replies) in the middle of long CPU work
+ * on the main thread: `await pause()` yields — a macrotask, not just a microtask — once at least
+ * `sliceMs` have passed since the last yield, and is nearly free otherwise.
+ */
+export function cooperative(sliceMs = 10): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+export interface BatchOptions {
+  /** How long one batch should take. */
+  targetMs: number;
+  /** Size of the first batch. */
+  initial: number;
+  max: number;
+}
+
+/**
+ * Runs `run` over `items` in consecutive batches sized so that each takes about `targetMs`:
+ * the size of the next batch follows from how long the last one took. Writes in such batches
+ * never hold the database long, however slow a row is to write there (3.3 ms per chunk row in
+ * the embedded Postgres, about 1 ms on a server) — a fixed row count cannot promise that.
+ */
+export async function inTimedBatches<T>(
+  items: readonly T[],
+  run: (batch: readonly T[], done: number) => Promise<void>,
+  options: BatchOptions,
+): Promise<void> {
+  let size = options.initial;
+  for (let i = 0; i < items.length;) {
+    const batch = items.slice(i, i + size);
+    const started = performance.now();
+    await run(batch, i + batch.length);
+    i += batch.length;
+    const ms = Math.max(1, performance.now() - started);
+    size = Math.max(1, Math.min(options.max, Math.round((batch.length * options.targetMs) / ms)));
+  }
+}

@@ -4,6 +4,7 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { AuthSession, RefreshToken } from '../auth/session.entity';
 import { ChatMessage, ChatSession } from '../chat/chat-session.entity';
 import { Chunk } from '../chunks/chunk.entity';
+import { ChunkWrite } from '../chunks/chunk-write.entity';
 import { Notebook, NotebookGrant } from '../notebooks/notebook.entity';
 import { JobEntity } from '../queue/job.entity';
 import { UserSecret } from '../secrets/user-secret.entity';
@@ -33,6 +34,7 @@ export const ENTITIES = [
   SourceText,
   BlobPart,
   Chunk,
+  ChunkWrite,
   Summary,
   ChatSession,
   ChatMessage,

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ChunksRepository } from '../chunks/chunks.repository';
+import { ChunksRepository, WRITE_BATCH_MS } from '../chunks/chunks.repository';
+import { inTimedBatches } from '../common/async';
+import { uuidv7 } from '../common/uuid';
 import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -24,14 +26,18 @@ export interface IngestResult {
   skipped?: string;
 }
 
+/** A pending chunk write older than this was abandoned (its process died). */
+const ABANDONED_WRITE_MS = 3_600_000;
+
 /** Share of the progress bar each stage ends at. */
 const PROGRESS = { parsing: 5, chunking: 20, embedding: 25, storing: 92 } as const;
 
 /**
- * One source through the pipeline: parse → chunk → embed → store. Nothing is written until the
- * last step, which replaces the source's chunks in a single transaction after locking the source
- * row and checking it is still at this job's revision — so a failed, cancelled, retried or
- * superseded job never leaves partial or duplicate chunks, and work on one source is serialised.
+ * One source through the pipeline: parse → chunk → embed → store. Chunks are stored in batches
+ * under a write id and stay invisible until the write is committed in one short transaction that
+ * locks the source row and checks it is still at this job's revision — so a failed, cancelled,
+ * retried or superseded job never shows partial or duplicate chunks, and the chunks a source had
+ * before are replaced at once.
  */
 @Injectable()
 export class IngestionService {
@@ -107,29 +113,46 @@ export class IngestionService {
         embeddings = vectors.map(toPgVector);
       }
 
-      await stage('storing', PROGRESS.storing, { chunks: drafts.length });
-      await stageWriter.close();
+      // Chunks go in batches, each its own short statement, invisible until the write is
+      // committed in one short transaction: a large source never holds the database for long.
+      await stage('storing', PROGRESS.storing, { stored: 0, chunks: drafts.length });
+      const write = { id: uuidv7(), sourceId, notebookId: source.notebookId, model: this.embeddings.id };
+      await this.chunks.beginWrite(sourceId, write.id);
       const tokens = drafts.reduce((n, c) => n + c.tokenCount, 0);
       let dispatchSummaries: (() => Promise<void>) | undefined;
-      const stored = await this.em.fork().transactional(async (em) => {
-        const locked = await this.sources.lockAtRevision(em, sourceId, revision);
-        if (!locked) return false;
-        await this.chunks.replaceForSource(
-          em,
-          sourceId,
-          locked.notebook_id,
-          this.embeddings.id,
-          drafts.map((c, i) => ({ ...c, embedding: embeddings[i] })),
+      let stored: boolean;
+      try {
+        const rows = drafts.map((c, i) => ({ ...c, embedding: embeddings[i] }));
+        await inTimedBatches(
+          rows,
+          async (batch, done) => {
+            await this.chunks.insertBatch(write, batch);
+            const progress = PROGRESS.storing + Math.floor(((99 - PROGRESS.storing) * done) / drafts.length);
+            await stage('storing', progress, { stored: done, chunks: drafts.length });
+          },
+          { targetMs: WRITE_BATCH_MS, initial: 10, max: 1000 },
         );
-        await this.sources.markReady(em, sourceId, {
-          chunkCount: drafts.length,
-          tokenCount: tokens,
-          pageCount: prepared.pageCount,
-          text: prepared.text,
+        await stageWriter.close();
+        await this.sources.saveText(sourceId, revision, prepared.text);
+        stored = await this.em.fork().transactional(async (em) => {
+          if (!(await this.sources.lockAtRevision(em, sourceId, revision))) return false;
+          // False when another attempt at this revision retired this write: that attempt stores it.
+          if (!(await this.chunks.commitWrite(em, sourceId, write.id, drafts.length))) return false;
+          await this.sources.markReady(em, sourceId, {
+            chunkCount: drafts.length,
+            tokenCount: tokens,
+            pageCount: prepared.pageCount,
+          });
+          dispatchSummaries = await this.summaries.recordForSource(em, sourceId, revision);
+          return true;
         });
-        dispatchSummaries = await this.summaries.recordForSource(em, sourceId, revision);
-        return true;
-      });
+      } catch (error) {
+        await this.chunks.retireWrite(write.id).catch(() => undefined);
+        throw error;
+      }
+      if (!stored) await this.chunks.retireWrite(write.id);
+      // What this write replaced (or, superseded, the write itself) is deleted in batches now.
+      await this.chunks.purgeRetired({ sourceId });
       if (!stored) return { skipped: 'superseded by a newer revision' };
       // The source is searchable now; its summary tree follows in the background.
       await dispatchSummaries?.();
@@ -143,6 +166,16 @@ export class IngestionService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Deletes the rows of retired chunk writes, and of pending ones older than an hour: their
+   * process died mid-write (a live write takes seconds; its commit then fails and it retries).
+   */
+  async purgeAbandonedWrites(): Promise<{ deleted: number }> {
+    const deleted = await this.chunks.purgeRetired({ abandonedBefore: new Date(Date.now() - ABANDONED_WRITE_MS) });
+    if (deleted > 0) this.logger.log(`deleted ${deleted} chunk(s) of retired or abandoned writes`);
+    return { deleted };
   }
 
   /** Embeds chunks in batches, reporting progress between batches (which also notices cancellation). */

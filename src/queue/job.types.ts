@@ -9,6 +9,7 @@ export enum QueueName {
 export enum JobName {
   PurgeFinishedJobs = 'maintenance.purge-finished-jobs',
   PurgeDeletedNotebooks = 'maintenance.purge-deleted-notebooks',
+  PurgeChunkWrites = 'maintenance.purge-chunk-writes',
   IngestSource = 'ingestion.ingest-source',
   SummarizeSource = 'summaries.summarize-source',
   SummarizeNotebook = 'summaries.summarize-notebook',
@@ -21,6 +22,8 @@ export enum JobName {
 export interface JobPayloads {
   [JobName.PurgeFinishedJobs]: { olderThanDays: number };
   [JobName.PurgeDeletedNotebooks]: Record<string, never>;
+  /** Delete the rows of retired (and long-abandoned) chunk writes. */
+  [JobName.PurgeChunkWrites]: Record<string, never>;
   /** Ingest a source as it is at `revision`; a later revision supersedes this job. */
   [JobName.IngestSource]: { sourceId: string; revision: number };
   /** Build the summary tree of a source as it is at `revision`. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ChunkPosition } from '../chunks/chunk.entity';
+import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
 import { Sql } from '../database/sql';
 
 export type HitKind = 'chunk' | 'summary';
@@ -81,7 +82,7 @@ export class RetrievalRepository {
                select c.id, c.embedding::vector(${d}) <=> (select $1::vector(${d})) as d
                from chunks c
                where c.notebook_id = any($2::uuid[]) and ($3::uuid[] is null or c.source_id = any($3::uuid[]))
-                 and c.embedding_model = $4 and vector_dims(c.embedding) = ${d}
+                 and c.embedding_model = $4 and vector_dims(c.embedding) = ${d} and ${VISIBLE_CHUNK}
                order by c.embedding::vector(${d}) <=> $1::vector(${d})
                limit $5) x
              order by d`,
@@ -156,8 +157,8 @@ function indexCandidates(inScope: string): string {
     tm as (select id, tsv from t_all union all select id, tsv from t_most union all select id, tsv from t_any),`;
 }
 
-/** The source filter and embedding model of every candidate chunk `c`. */
-const IN_SOURCES = `($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.embedding_model = $5`;
+/** The source filter, embedding model and visibility (no write in flight) of every candidate chunk `c`. */
+const IN_SOURCES = `($2::uuid[] is null or c.source_id = any($2::uuid[])) and c.embedding_model = $5 and ${VISIBLE_CHUNK}`;
 
 /** Questions with more distinct words skip the all-but-one-word tier (its query grows as n²). */
 const MOST_WORDS_MAX = 8;

@@ -173,16 +173,24 @@ export class SourcesRepository {
     return rows[0] && rows[0].revision === revision ? rows[0] : null;
   }
 
+  /**
+   * Stores a source's extracted text, if it is still at `revision`. Its own statement, before the
+   * short transaction that makes the source ready: a text of megabytes takes a while to write.
+   */
+  async saveText(sourceId: string, revision: number, text: string): Promise<void> {
+    await sql`
+      insert into source_texts (source_id, text, char_count)
+      select ${sourceId}, ${text}, ${text.length} where exists (select 1 from sources where id = ${sourceId} and revision = ${revision})
+      on conflict (source_id) do update set text = excluded.text, char_count = excluded.char_count`.execute(
+      this.em.fork().getKysely(),
+    );
+  }
+
   async markReady(
     em: EntityManager,
     sourceId: string,
-    result: { chunkCount: number; tokenCount: number; pageCount: number | null; text: string },
+    result: { chunkCount: number; tokenCount: number; pageCount: number | null },
   ): Promise<void> {
-    await sql`
-      insert into source_texts (source_id, text, char_count) values (${sourceId}, ${result.text}, ${result.text.length})
-      on conflict (source_id) do update set text = excluded.text, char_count = excluded.char_count`.execute(
-      em.getKysely(),
-    );
     await sql`
       update sources set status = 'ready', progress = 100, error = null, chunk_count = ${result.chunkCount},
         token_count = ${result.tokenCount}, page_count = ${result.pageCount}, updated_at = now()

@@ -1,24 +1,60 @@
 /**
- * Groups vectors into clusters of about `size` members with k-means (cosine on unit vectors,
- * deterministic: seeded from evenly spaced members, a fixed number of rounds). Members keep
- * their input order inside a cluster; empty clusters are dropped. Always fewer clusters than
- * members when there are at least two, so repeated clustering reaches a single root.
+ * Exact k-means costs n × k dot products per round with k ≈ n / size, i.e. quadratic in n:
+ * 7,240 chunks took about 40 s of one core (and, on the event loop, stalled every request).
+ * Above this many members, groups are found by bisecting k-means instead: n × log(n / size).
  */
-export function cluster(vectors: readonly Float32Array[], size: number): number[][] {
+const KMEANS_MAX = 128;
+const ROUNDS = 12;
+
+/**
+ * Groups vectors into clusters of about `size` members (cosine on unit vectors, deterministic:
+ * seeded from evenly spaced members, a fixed number of rounds): k-means for small inputs,
+ * bisecting 2-means (split the largest group in two until every group has at most `size`)
+ * for large ones. Members keep their input order inside a cluster; empty clusters are dropped.
+ * Always fewer clusters than members when there are at least two, so repeated clustering
+ * reaches a single root. `pause` is awaited between steps, so long work can yield.
+ */
+export async function cluster(
+  vectors: readonly Float32Array[],
+  size: number,
+  pause: () => Promise<void> = () => Promise.resolve(),
+): Promise<number[][]> {
   const n = vectors.length;
   if (n <= 1) return n === 1 ? [[0]] : [];
   const k = Math.min(n - 1, Math.max(1, Math.ceil(n / size)));
   if (k === 1) return [vectors.map((_, i) => i)];
-  const dims = vectors[0].length;
-  const centroids = Array.from({ length: k }, (_, c) => Float32Array.from(vectors[Math.floor((c * n) / k)]));
+  if (n <= KMEANS_MAX) return kmeans(vectors, [...vectors.keys()], k);
+  const done: number[][] = [];
+  const pending: number[][] = [[...vectors.keys()]];
+  while (pending.length > 0) {
+    const group = pending.pop()!;
+    if (group.length <= size) {
+      done.push(group);
+      continue;
+    }
+    let halves = kmeans(vectors, group, 2);
+    // Identical vectors cannot be told apart: split them by position instead.
+    if (halves.length < 2) halves = [group.slice(0, group.length >> 1), group.slice(group.length >> 1)];
+    pending.push(...halves);
+    await pause();
+  }
+  // A single group of at most `size` is only possible if n <= size, handled above.
+  return done.map((g) => g.sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
+}
+
+/** k-means over the members `ids` of `vectors`; groups of member indexes, in input order. */
+function kmeans(vectors: readonly Float32Array[], ids: readonly number[], k: number): number[][] {
+  const n = ids.length;
+  const dims = vectors[ids[0]].length;
+  const centroids = Array.from({ length: k }, (_, c) => Float32Array.from(vectors[ids[Math.floor((c * n) / k)]]));
   const assignment = new Int32Array(n).fill(-1);
-  for (let round = 0; round < 12; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     let changed = 0;
     for (let i = 0; i < n; i++) {
       let best = 0;
       let bestSim = -Infinity;
       for (let c = 0; c < k; c++) {
-        const sim = dot(vectors[i], centroids[c]);
+        const sim = dot(vectors[ids[i]], centroids[c]);
         if (sim > bestSim) {
           bestSim = sim;
           best = c;
@@ -33,13 +69,13 @@ export function cluster(vectors: readonly Float32Array[], size: number): number[
     for (let c = 0; c < k; c++) centroids[c].fill(0);
     for (let i = 0; i < n; i++) {
       const centroid = centroids[assignment[i]];
-      const v = vectors[i];
+      const v = vectors[ids[i]];
       for (let d = 0; d < dims; d++) centroid[d] += v[d];
     }
     for (const centroid of centroids) normalize(centroid);
   }
   const groups = Array.from({ length: k }, () => [] as number[]);
-  for (let i = 0; i < n; i++) groups[assignment[i]].push(i);
+  for (let i = 0; i < n; i++) groups[assignment[i]].push(ids[i]);
   return groups.filter((g) => g.length > 0).sort((a, b) => a[0] - b[0]);
 }
 

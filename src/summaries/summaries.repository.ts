@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
+import { inTimedBatches } from '../common/async';
+import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
 
 export interface TreeInput {
   id: string;
@@ -20,6 +22,9 @@ export interface NewSummary {
   model: string;
 }
 
+/** Chunks per read when building a source's tree. */
+const READ_PAGE = 500;
+
 @Injectable()
 export class SummariesRepository {
   constructor(private readonly em: EntityManager) {}
@@ -33,13 +38,19 @@ export class SummariesRepository {
     return rows[0] ?? null;
   }
 
+  /** A source's visible chunks in order, read a page at a time (vectors as text are large). */
   async chunksOf(sourceId: string, model: string): Promise<TreeInput[]> {
-    const { rows } = await sql<TreeInput>`
-      select id, text, embedding::text as embedding from chunks
-      where source_id = ${sourceId} and embedding_model = ${model} order by ordinal`.execute(
-      this.em.fork().getKysely(),
-    );
-    return rows;
+    const out: TreeInput[] = [];
+    for (let after = -1; ;) {
+      const { rows } = await sql<TreeInput & { ordinal: number }>`
+        select c.id, c.ordinal, c.text, c.embedding::text as embedding from chunks c
+        where c.source_id = ${sourceId} and c.embedding_model = ${model} and c.ordinal > ${after}
+          and ${sql.raw(VISIBLE_CHUNK)}
+        order by c.ordinal limit ${READ_PAGE}`.execute(this.em.fork().getKysely());
+      for (const row of rows) out.push({ id: row.id, text: row.text, embedding: row.embedding });
+      if (rows.length < READ_PAGE) return out;
+      after = rows[rows.length - 1].ordinal;
+    }
   }
 
   /** The root (highest level) summary of each of the notebook's sources. */
@@ -52,8 +63,11 @@ export class SummariesRepository {
   }
 
   /**
-   * Replaces a source's tree, if the source is still at `revision` (row lock: serialised with
-   * ingestion of the same source). False when superseded meanwhile.
+   * Replaces a source's tree, if the source is still at `revision` (checked under the row lock,
+   * serialised with ingestion of the same source, and again by every insert). False when
+   * superseded. The old tree goes in one statement; the new one comes in timed batches, each its
+   * own statement (a large source's tree held the embedded database for 2 s in one), so for a few
+   * seconds the source has part of its tree — summaries only add candidates beside its chunks.
    */
   async replaceForSource(
     sourceId: string,
@@ -62,15 +76,26 @@ export class SummariesRepository {
     embeddingModel: string,
     nodes: readonly NewSummary[],
   ): Promise<boolean> {
-    return this.em.fork().transactional(async (em) => {
+    const current = await this.em.fork().transactional(async (em) => {
       const db = em.getKysely();
       const { rows } = await sql<{ revision: number }>`
         select revision from sources where id = ${sourceId} and status = 'ready' for update`.execute(db);
       if (rows[0]?.revision !== revision) return false;
       await sql`delete from summaries where source_id = ${sourceId}`.execute(db);
-      await this.insert(em, notebookId, sourceId, embeddingModel, nodes);
       return true;
     });
+    if (!current) return false;
+    const guard = sql`exists (select 1 from sources where id = ${sourceId} and revision = ${revision} and status = 'ready')`;
+    await inTimedBatches(
+      nodes,
+      (batch) => this.insert(this.em.fork(), notebookId, sourceId, embeddingModel, batch, guard),
+      {
+        targetMs: 40,
+        initial: 10,
+        max: 1000,
+      },
+    );
+    return true;
   }
 
   /** Replaces the notebook-level nodes; one rebuild of a notebook at a time (advisory lock). */
@@ -89,6 +114,7 @@ export class SummariesRepository {
     sourceId: string | null,
     embeddingModel: string,
     nodes: readonly NewSummary[],
+    guard: RawBuilder<unknown> = sql`true`,
   ): Promise<void> {
     if (nodes.length === 0) return;
     await sql`
@@ -99,6 +125,7 @@ export class SummariesRepository {
                   ${nodes.map((n) => n.text)}::text[], ${nodes.map((n) => n.tokenCount)}::int[],
                   ${nodes.map((n) => JSON.stringify(n.childIds))}::jsonb[], ${nodes.map((n) => n.embedding)}::text[],
                   ${nodes.map((n) => n.model)}::text[])
-        as t(id, level, ordinal, text, token_count, children, embedding, model)`.execute(em.getKysely());
+        as t(id, level, ordinal, text, token_count, children, embedding, model)
+      where ${guard}`.execute(em.getKysely());
   }
 }

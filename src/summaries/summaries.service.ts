@@ -10,6 +10,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { type JobContext, JobName, QueueName } from '../queue/job.types';
 import { JobsService } from '../queue/jobs.service';
 import { cluster, parseVector } from './clustering';
+import { cooperative } from '../common/async';
 import { uuidv7 } from '../common/uuid';
 import { type NewSummary, SummariesRepository, type TreeInput } from './summaries.repository';
 
@@ -108,16 +109,20 @@ export class SummariesService {
   /** Levels of summaries over `inputs` until one node remains (at least one level). */
   private async buildTree(inputs: readonly TreeInput[], context: JobContext): Promise<NewSummary[]> {
     const out: NewSummary[] = [];
+    // Runs on the event loop (with the local models, all of it is CPU work): it yields every few
+    // milliseconds, so a large source's tree never stalls the requests this instance serves.
+    const pause = cooperative();
     let current = inputs.map((i) => ({ id: i.id, text: i.text, vector: parseVector(i.embedding) }));
     if (current.length === 0) return out;
     let level = 1;
     do {
-      const groups = cluster(
+      const groups = await cluster(
         current.map((c) => c.vector),
         this.config.summaries.clusterSize,
+        pause,
       );
       const texts: string[] = [];
-      for (const group of groups)
+      for (const group of groups) {
         texts.push(
           (
             await this.summarize(
@@ -126,7 +131,15 @@ export class SummariesService {
             )
           ).text,
         );
-      const vectors = await this.embeddings.embed(texts, context.signal);
+        await pause();
+      }
+      const vectors: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += this.config.embeddings.batchSize) {
+        vectors.push(
+          ...(await this.embeddings.embed(texts.slice(i, i + this.config.embeddings.batchSize), context.signal)),
+        );
+        await pause();
+      }
       current = groups.map((group, i) => {
         const node: NewSummary = {
           id: uuidv7(),
