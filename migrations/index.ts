@@ -8,6 +8,7 @@ import { Migration20261122050000VectorStorage } from './Migration20261122050000_
 import { Migration20261122060000NotebookTextIndex } from './Migration20261122060000_notebook_text_index';
 import { Migration20261201000000JobNotebook } from './Migration20261201000000_job_notebook';
 import { Migration20261201010000ChunkWrites } from './Migration20261201010000_chunk_writes';
+import { Migration20261201020000JobDispatch } from './Migration20261201020000_job_dispatch';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122060000_notebook_text_index', class: Migration20261122060000NotebookTextIndex },
   { name: 'Migration20261201000000_job_notebook', class: Migration20261201000000JobNotebook },
   { name: 'Migration20261201010000_chunk_writes', class: Migration20261201010000ChunkWrites },
+  { name: 'Migration20261201020000_job_dispatch', class: Migration20261201020000JobDispatch },
 ];

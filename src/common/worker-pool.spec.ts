@@ -7,17 +7,19 @@ class OutOfRange extends Error {
 }
 
 const SCRIPT = join(__dirname, '../../test/utils/echo.worker.ts');
+const OPTIONS = {
+  size: 2,
+  maxHeapMb: 64,
+  reviveError: (name: string, message: string) =>
+    name === 'RangeError' ? new OutOfRange(message) : new Error(message),
+  outOfMemoryError: () => new Error('too big'),
+};
 
 describe('WorkerPool (real worker threads)', () => {
   let pool: WorkerPool<EchoInput, number, string>;
 
   beforeEach(() => {
-    pool = new WorkerPool(SCRIPT, {
-      size: 2,
-      maxHeapMb: 64,
-      reviveError: (name, message) => (name === 'RangeError' ? new OutOfRange(message) : new Error(message)),
-      outOfMemoryError: () => new Error('too big'),
-    });
+    pool = new WorkerPool(SCRIPT, OPTIONS);
   });
 
   afterEach(() => pool.close());
@@ -44,6 +46,24 @@ describe('WorkerPool (real worker threads)', () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run({ op: 'double', value: i })));
     expect(results).toEqual([0, 2, 4, 6, 8, 10]);
     expect(pool.size).toBeLessThanOrEqual(2);
+  });
+
+  it("starts waiting tasks in turns across groups: one group's backlog does not hold another's task", async () => {
+    const single = new WorkerPool<EchoInput, number, string>(SCRIPT, { ...OPTIONS, size: 1 });
+    try {
+      const started: string[] = [];
+      const run = (group: string, value: number) =>
+        single.run(
+          { op: 'double', value },
+          { group, onEvent: (e) => e === 'started' && started.push(`${group}${value}`) },
+        );
+      const all = [1, 2, 3, 4].map((v) => run('a', v));
+      all.push(run('b', 1), run('b', 2));
+      await Promise.all(all);
+      expect(started).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'a4']);
+    } finally {
+      await single.close();
+    }
   });
 
   it('an aborted task terminates its worker (even one stuck in a loop) and the pool carries on', async () => {

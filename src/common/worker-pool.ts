@@ -19,6 +19,13 @@ export interface RunOptions<Event> {
   signal?: AbortSignal;
   transfer?: ArrayBuffer[];
   onEvent?: (event: Event) => void;
+  /**
+   * Whose task this is (a user): waiting tasks start in turns across groups — the next is the
+   * oldest of the group with the fewest tasks running, and among those of the group served
+   * longest ago — so one group's many large documents do not make another's small one wait
+   * behind all of them.
+   */
+  group?: string;
 }
 
 interface Task<In, Out, Event> {
@@ -49,6 +56,9 @@ export class WorkerPool<In, Out, Event = never> {
   private readonly queue: Task<In, Out, Event>[] = [];
   private nextId = 1;
   private closed = false;
+  /** When each group last had a task started (a counter), for taking turns. */
+  private readonly served = new Map<string | undefined, number>();
+  private turn = 0;
 
   constructor(
     private readonly script: string,
@@ -97,10 +107,34 @@ export class WorkerPool<In, Out, Event = never> {
         if (this.slots.length >= this.options.size) return;
         slot = this.spawn();
       }
-      const task = this.queue.shift()!;
+      const task = this.queue.splice(this.nextIndex(), 1)[0];
+      if (this.served.size > 10_000) this.served.clear();
+      this.served.set(task.options.group, ++this.turn);
       slot.task = task;
       slot.worker.postMessage({ id: task.id, input: task.input }, task.options.transfer ?? []);
     }
+  }
+
+  /** The waiting task to start next (see {@link RunOptions.group}). */
+  private nextIndex(): number {
+    const running = new Map<string | undefined, number>();
+    for (const slot of this.slots) {
+      if (slot.task) running.set(slot.task.options.group, (running.get(slot.task.options.group) ?? 0) + 1);
+    }
+    const rank = (task: Task<In, Out, Event>): [number, number] => [
+      running.get(task.options.group) ?? 0,
+      this.served.get(task.options.group) ?? 0,
+    ];
+    let best = 0;
+    let bestRank = rank(this.queue[0]);
+    for (let i = 1; i < this.queue.length; i++) {
+      const r = rank(this.queue[i]);
+      if (r[0] < bestRank[0] || (r[0] === bestRank[0] && r[1] < bestRank[1])) {
+        best = i;
+        bestRank = r;
+      }
+    }
+    return best;
   }
 
   private spawn(): Slot<In, Out, Event> {

@@ -88,6 +88,8 @@ export interface AppConfig {
     readonly concurrency: number;
     /** Per-queue overrides of `concurrency`. */
     readonly queueConcurrency: Readonly<Record<string, number>>;
+    /** Fair queues: at most this many jobs of one owner dispatched at once (cluster-wide). */
+    readonly ownerConcurrency: Readonly<Record<string, number>>;
     readonly attempts: number;
     readonly backoffMs: number;
     readonly retentionDays: number;
@@ -249,6 +251,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: env.JOB_CONCURRENCY,
       // Summaries are background work: one at a time, so they never crowd out ingestion.
       queueConcurrency: { ingestion: env.INGEST_CONCURRENCY, summaries: 1 },
+      ownerConcurrency: { ingestion: env.INGEST_USER_CONCURRENCY },
       attempts: env.JOB_ATTEMPTS,
       backoffMs: env.JOB_BACKOFF_MS,
       retentionDays: env.JOB_RETENTION_DAYS,

@@ -330,6 +330,18 @@ export class EnvSchema {
   INGEST_CONCURRENCY = 4;
 
   /**
+   * Ingestion jobs of one user handed to the queue at once, across instances; the rest wait their
+   * turn in the database. Below INGEST_CONCURRENCY, a slot stays free for other users' sources
+   * while someone's large batch runs, and users take turns: each one's next job joins the queue
+   * when one of theirs finishes.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INGEST_USER_CONCURRENCY = 3;
+
+  /**
    * Worker threads that parse, chunk and (with the local provider) embed documents, off the
    * event loop that serves requests. 0 does that work on the event loop.
    */

@@ -98,6 +98,7 @@ export class IngestionService {
           );
           reported.catch(() => undefined); // awaited below; handled here so it is never "unhandled"
         },
+        source.createdBy ?? undefined,
       );
       await reported;
       const drafts = prepared.chunks;

@@ -8,6 +8,7 @@ import { EventBus, type Unsubscribe } from '../events/event-bus';
 import { MetricsService } from '../metrics/metrics.service';
 import { JobRegistry } from './job-registry';
 import { JobCancelledError, type JobContext, PermanentJobError } from './job.types';
+import { type JobEntity } from './job.entity';
 import { JobsRepository } from './jobs.repository';
 
 export type AttemptOutcome =
@@ -41,6 +42,7 @@ const MAX_ERROR_LENGTH = 2000;
 export class JobRunner implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(JobRunner.name);
   private readonly running = new Map<string, AbortController>();
+  private readonly finished = new Set<(job: JobEntity) => unknown>();
   private unsubscribe?: Unsubscribe;
 
   constructor(
@@ -61,6 +63,12 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+  }
+
+  /** Called after every attempt that ended its job (completed, failed for good, cancelled). */
+  onFinished(listener: (job: JobEntity) => unknown): () => void {
+    this.finished.add(listener);
+    return () => this.finished.delete(listener);
   }
 
   get activeCount(): number {
@@ -137,6 +145,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
         .publish(jobProgressTopic(jobId), { jobId, outcome: outcome.kind } satisfies JobProgressEvent)
         .catch(() => undefined);
     }
+    if (outcome.kind !== 'retry') for (const listener of this.finished) await listener(job);
     return outcome;
   }
 

@@ -24,6 +24,11 @@ export const FINISHED_JOB_STATES = [JobState.Completed, JobState.Failed, JobStat
   expression: `create index "jobs_unfinished_idx" on "jobs" ("queue", "run_at") where "state" in ('queued', 'active', 'retrying')`,
 })
 @Index({ name: 'jobs_finished_at_idx', properties: ['finishedAt'] })
+@Index({
+  name: 'jobs_backlog_idx',
+  properties: ['queue', 'ownerId', 'seq'],
+  expression: `create index "jobs_backlog_idx" on "jobs" ("queue", "owner_id", "seq") where "dispatched_at" is null and "state" in ('queued', 'retrying')`,
+})
 export class JobEntity extends BaseEntity {
   @Property({ type: 'text' })
   queue!: string;
@@ -70,6 +75,17 @@ export class JobEntity extends BaseEntity {
 
   @Property({ type: 'text', nullable: true })
   error?: string | null;
+
+  /** Enqueue order (jobs of one upload share their `created_at`): an owner's waiting jobs go in this order. */
+  @Property({ type: 'bigint', autoincrement: true })
+  seq!: string & Opt;
+
+  /**
+   * When the job was handed to the transport (Bull or the in-process runner); null while it waits
+   * in the database for its owner's turn (fair queues, see JobDispatcher).
+   */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  dispatchedAt?: Date | null;
 
   /** Earliest time the next attempt may start (backoff); used by the in-process runner. */
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })

@@ -14,6 +14,8 @@ export interface NewJob {
   runAt: Date;
   ownerId: string | null;
   notebookId: string | null;
+  /** Handed to the transport at once; false: it waits for its owner's turn (JobDispatcher). */
+  dispatched: boolean;
 }
 
 /**
@@ -35,12 +37,14 @@ export class JobsRepository {
     if (jobs.length === 0) return { created: new Set(), rows: [] };
     const db = em.getKysely();
     const { rows: inserted } = await sql<Record<string, unknown>>`
-      insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id)
-      select * from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.queue)}::text[],
+      insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, dispatched_at)
+      select id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, case when dispatched then now() end
+      from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.queue)}::text[],
         ${jobs.map((j) => j.name)}::text[], ${jobs.map((j) => j.key)}::text[],
         ${jobs.map((j) => JSON.stringify(j.payload))}::jsonb[], ${jobs.map((j) => j.maxAttempts)}::smallint[],
         ${jobs.map((j) => j.runAt.toISOString())}::timestamptz[], ${jobs.map((j) => j.ownerId)}::uuid[],
-        ${jobs.map((j) => j.notebookId)}::uuid[])
+        ${jobs.map((j) => j.notebookId)}::uuid[], ${jobs.map((j) => j.dispatched)}::boolean[])
+        as t(id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, dispatched)
       on conflict (id) do nothing returning *`.execute(db);
     const created = new Set(inserted.map((row) => row.id as string));
     const missing = jobs.filter((j) => !created.has(j.id)).map((j) => j.id);
@@ -62,26 +66,68 @@ export class JobsRepository {
     return row ? this.em.fork().map(JobEntity, row) : null;
   }
 
-  /** Jobs the in-process runner must (re)schedule at start: everything not finished. */
+  /** Jobs the in-process runner must (re)schedule at start: everything dispatched and not finished. */
   findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
     return this.em
       .fork()
       .find(
         JobEntity,
-        { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] } },
+        { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] }, dispatchedAt: { $ne: null } },
         { orderBy: { runAt: 'asc' } },
       );
   }
 
   /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
   findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
-    return this.em
-      .fork()
-      .find(
-        JobEntity,
-        { queue: { $in: [...queues] }, state: { $in: [JobState.Queued, JobState.Retrying] }, runAt: { $lt: before } },
-        { orderBy: { runAt: 'asc' }, limit: 1000 },
-      );
+    return this.em.fork().find(
+      JobEntity,
+      {
+        queue: { $in: [...queues] },
+        state: { $in: [JobState.Queued, JobState.Retrying] },
+        runAt: { $lt: before },
+        dispatchedAt: { $ne: null },
+      },
+      { orderBy: { runAt: 'asc' }, limit: 1000 },
+    );
+  }
+
+  /**
+   * Gives an owner's waiting jobs of a fair queue their turn: marks dispatched the oldest of them,
+   * as many as keep the owner at `max` dispatched unfinished jobs, and returns those. Serialised
+   * per queue and owner (advisory lock), so instances feeding the same owner never exceed `max`.
+   */
+  async takeTurns(queue: string, ownerId: string, max: number): Promise<JobEntity[]> {
+    const rows = await this.em.fork().transactional(async (em) => {
+      const db = em.getKysely();
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`jobs:turns:${queue}:${ownerId}`}, 0))`.execute(db);
+      const { rows } = await sql<Record<string, unknown>>`
+        update jobs set dispatched_at = now(), updated_at = now()
+        where id in (
+          select id from jobs
+          where queue = ${queue} and owner_id = ${ownerId} and state in ('queued', 'retrying') and dispatched_at is null
+          order by seq
+          limit greatest(0, ${max}::int - (
+            select count(*) from jobs
+            where queue = ${queue} and owner_id = ${ownerId} and dispatched_at is not null
+              and state in ('queued', 'active', 'retrying'))))
+        returning *`.execute(db);
+      return rows;
+    });
+    const mapper = this.em.fork();
+    return rows.map((row) => mapper.map(JobEntity, row));
+  }
+
+  /** Owners with jobs of `queue` waiting for a turn they could have now (fewer than `max` dispatched). */
+  async ownersWaiting(queue: string, max: number): Promise<string[]> {
+    const { rows } = await sql<{ owner_id: string }>`
+      select b.owner_id from jobs b
+      where b.queue = ${queue} and b.dispatched_at is null and b.state in ('queued', 'retrying') and b.owner_id is not null
+      group by b.owner_id
+      having (select count(*) from jobs a where a.queue = ${queue} and a.owner_id = b.owner_id
+              and a.dispatched_at is not null and a.state in ('queued', 'active', 'retrying')) < ${max}`.execute(
+      this.db(),
+    );
+    return rows.map((row) => row.owner_id);
   }
 
   /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */

@@ -6,6 +6,7 @@ import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { uuidv5 } from '../common/uuid';
 import { EventBus } from '../events/event-bus';
+import { JobDispatcher } from './job-dispatcher';
 import { JobRegistry } from './job-registry';
 import { JOB_CANCELLED_TOPIC, type JobProgressEvent, jobProgressTopic } from './job-runner';
 import { FINISHED_JOB_STATES } from './job.entity';
@@ -40,6 +41,7 @@ export class JobsService {
     private readonly repository: JobsRepository,
     private readonly registry: JobRegistry,
     private readonly transport: JobTransport,
+    private readonly dispatcher: JobDispatcher,
     private readonly events: EventBus,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -105,6 +107,9 @@ export class JobsService {
     const delayMs = options.delayMs ?? 0;
     const runAt = new Date(Date.now() + delayMs);
     const maxAttempts = options.maxAttempts ?? this.config.jobs.attempts;
+    // Jobs of a fair queue that work for a user wait for that user's turn (JobDispatcher).
+    const ownerId = options.ownerId ?? null;
+    const waitsForTurn = ownerId !== null && this.dispatcher.isFair(queue);
     const { created, rows } = await this.repository.insertMany(
       em,
       items.map(({ key, payload }) => ({
@@ -114,18 +119,24 @@ export class JobsService {
         key,
         payload,
         maxAttempts,
-        ownerId: options.ownerId ?? null,
+        ownerId,
         notebookId: options.notebookId ?? null,
         runAt,
+        dispatched: !waitsForTurn,
       })),
     );
     const fresh = rows.filter((job) => created.has(job.id));
     return {
       jobs: rows.map(toJobDto),
-      dispatch: () =>
-        this.transport.dispatchMany(
+      dispatch: async () => {
+        if (waitsForTurn) {
+          if (fresh.length > 0) await this.dispatcher.feed(queue, ownerId);
+          return;
+        }
+        await this.transport.dispatchMany(
           fresh.map((job) => ({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs })),
-        ),
+        );
+      },
     };
   }
 
@@ -198,6 +209,8 @@ export class JobsService {
     if (await this.repository.cancel(job.id)) {
       await this.transport.remove({ id: job.id, queue: job.queue });
       await this.events.publish(JOB_CANCELLED_TOPIC, { jobId: job.id });
+      // A cancelled job that was queued frees its owner's turn (a running one does when it stops).
+      await this.dispatcher.nextTurn(job);
     }
   }
 

@@ -10,6 +10,7 @@ import { BullModule, getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG, InjectConfig } from '../config/config.module';
+import { JobDispatcher } from './job-dispatcher';
 import { JobRegistry } from './job-registry';
 import { JobRunner } from './job-runner';
 import { JobScheduler } from './job-scheduler';
@@ -27,6 +28,7 @@ import { LocalJobTransport } from './transports/local-job-transport';
 class QueueLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly transport: JobTransport,
+    private readonly dispatcher: JobDispatcher,
     private readonly registry: JobRegistry,
     private readonly scheduler: JobScheduler,
     @InjectConfig() private readonly config: AppConfig,
@@ -35,6 +37,7 @@ class QueueLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.jobs.worker) return;
     await this.transport.start(this.registry.queues());
+    await this.dispatcher.start();
     if (this.config.jobs.schedule) this.scheduler.start();
   }
 
@@ -74,6 +77,7 @@ export class QueueModule {
         JobsRepository,
         JobRegistry,
         JobRunner,
+        JobDispatcher,
         JobsService,
         JobScheduler,
         JobsMaintenanceProcessor,

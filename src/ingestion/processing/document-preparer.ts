@@ -31,11 +31,17 @@ export class DocumentPreparer implements OnModuleDestroy {
     }
   }
 
-  prepare(input: PrepareInput, signal: AbortSignal, onEvent: (event: PrepareEvent) => void): Promise<PreparedDocument> {
+  /** `owner`: whose document it is; owners take turns for the worker threads. */
+  prepare(
+    input: PrepareInput,
+    signal: AbortSignal,
+    onEvent: (event: PrepareEvent) => void,
+    owner?: string,
+  ): Promise<PreparedDocument> {
     if (!this.pool) return prepareDocument(input, onEvent);
     // A copy the worker can own: the original may share its memory with other buffers.
     const data = new Uint8Array(input.data);
-    return this.pool.run({ ...input, data }, { signal, transfer: [data.buffer], onEvent });
+    return this.pool.run({ ...input, data }, { signal, transfer: [data.buffer], onEvent, group: owner });
   }
 
   async onModuleDestroy(): Promise<void> {

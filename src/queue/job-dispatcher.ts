@@ -1,0 +1,94 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
+import { type JobEntity } from './job.entity';
+import { JobRunner } from './job-runner';
+import { JobsRepository } from './jobs.repository';
+import { JobTransport } from './transports/job-transport';
+
+/** How often every instance looks for owners whose turn was missed (an instance died mid-way). */
+const SWEEP_MS = 5000;
+
+/**
+ * Fair scheduling across users. A job of a fair queue (ingestion) is recorded undispatched; an
+ * owner has at most `ownerConcurrency[queue]` jobs handed to the transport at a time (queued
+ * there or running, on any instance), and the next one is handed over when one of those
+ * finishes. The transport runs what it holds in order, so users with backlogs take turns, and a
+ * user who adds one small source while someone else's batch of thousands is ingesting waits for a
+ * free slot, not for the batch. With fewer per user than slots per instance, one is always free.
+ *
+ * The database is the source of truth: if an instance dies between a job's end and its owner's
+ * next turn, every instance's periodic sweep hands the waiting jobs over.
+ */
+@Injectable()
+export class JobDispatcher implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JobDispatcher.name);
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly repository: JobsRepository,
+    private readonly transport: JobTransport,
+    private readonly runner: JobRunner,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Whether jobs of `queue` from an owner wait for their turn. */
+  isFair(queue: string): boolean {
+    return this.config.jobs.ownerConcurrency[queue] !== undefined;
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.runner.onFinished((job) => this.nextTurn(job));
+  }
+
+  /** Starts the sweep (workers only, once the transport runs); also hands over what waits now. */
+  async start(): Promise<void> {
+    await this.sweep();
+    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Hands an owner's waiting jobs of a fair queue to the transport, as many as their turn allows. */
+  async feed(queue: string, ownerId: string): Promise<void> {
+    const max = this.config.jobs.ownerConcurrency[queue];
+    if (max === undefined) return;
+    const turns = await this.repository.takeTurns(queue, ownerId, max);
+    if (turns.length === 0) return;
+    await this.transport.dispatchMany(
+      turns.map((job) => ({
+        id: job.id,
+        queue: job.queue,
+        name: job.name,
+        maxAttempts: job.maxAttempts,
+        delayMs: Math.max(0, job.runAt.getTime() - Date.now()),
+      })),
+    );
+  }
+
+  /** A job finished (or was cancelled): its owner's next job, if one waits, takes its place. */
+  async nextTurn(job: Pick<JobEntity, 'queue' | 'ownerId'>): Promise<void> {
+    if (!job.ownerId || !this.isFair(job.queue)) return;
+    try {
+      await this.feed(job.queue, job.ownerId);
+    } catch (error) {
+      // The sweep tries again in a few seconds.
+      this.logger.warn(`could not hand over the next job of ${job.ownerId}: ${(error as Error).message}`);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    for (const [queue, max] of Object.entries(this.config.jobs.ownerConcurrency)) {
+      try {
+        for (const owner of await this.repository.ownersWaiting(queue, max)) await this.feed(queue, owner);
+      } catch (error) {
+        this.logger.warn(`could not hand over waiting jobs of queue ${queue}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
