@@ -4,9 +4,13 @@
 // embedding provider, and prints pages/s, chunks/s, the time until everything is searchable and
 // Folio's peak RSS. Target on a 2-core machine: ≥ 300 chunks/s end to end, peak RSS < 1 GiB.
 //
+// Then the fairness scenario (bench/fairness.ts), in server and in zero-setup mode: one user
+// uploads the manual while another uploads a small file every second.
+//
 // Environment: as bench:http, plus BENCH_PAGES (limit the number of pages), BENCH_UPLOAD_PARALLEL
-// (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default: Folio's own);
-// INGEST_WORKERS and other Folio settings pass through from the environment.
+// (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default: Folio's own),
+// BENCH_PARTS (throughput,fairness), BENCH_FAIRNESS_MODES (server,embedded), BENCH_FAIRNESS_PAGES
+// (pages of the batch, default all); INGEST_WORKERS and other Folio settings pass through.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Client } from 'pg';
@@ -20,6 +24,7 @@ import {
   startNode,
   stopNode,
 } from './lib';
+import { fairnessModes, fairnessPages, runFairness } from './fairness';
 import { FILES_PER_REQUEST, htmlPages, pythonDocsRoot, uploadPages, waitUntilIngested } from './python-docs';
 
 const FOLIO = 'http://127.0.0.1:3804';
@@ -51,6 +56,17 @@ function rssKiB(pid: number): { rss: number; hwm: number } {
 }
 
 async function main(): Promise<void> {
+  const parts = (process.env.BENCH_PARTS ?? 'throughput,fairness').split(',');
+  if (parts.includes('throughput')) await throughput();
+  if (parts.includes('fairness')) {
+    const root = pythonDocsRoot();
+    const pages = htmlPages(root).slice(0, fairnessPages());
+    console.log(`\nfairness scenario: a batch of ${pages.length} pages beside one small file a second`);
+    for (const mode of fairnessModes()) await runFairness(mode, root, pages, benchTargets().redisUrl);
+  }
+}
+
+async function throughput(): Promise<void> {
   const targets = benchTargets();
   // A fresh database every run: index sizes (HNSW above all) change what inserting costs.
   const databaseUrl = await freshDatabase(
