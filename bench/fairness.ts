@@ -197,3 +197,70 @@ export const fairnessModes = (): FairnessMode[] =>
   (process.env.BENCH_FAIRNESS_MODES ?? 'server,embedded').split(',').map((m) => m.trim() as FairnessMode);
 
 export const fairnessPages = (): number => envNumber('BENCH_FAIRNESS_PAGES', 526);
+
+/**
+ * The pasted-megabyte case: one user pastes 1,000,000 × "A" (no sentence, no newline), another
+ * pastes 60 bytes right after. Prints both times to ready (both modes).
+ */
+export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<void> {
+  const port = mode === 'server' ? 3807 : 3808;
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mode === 'embedded' ? mkdtempSync(join(tmpdir(), 'folio-bench-paste-')) : undefined;
+  const env =
+    mode === 'server'
+      ? folioServerEnv(
+          await freshDatabase(
+            process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_fair',
+          ),
+          redisUrl,
+          port,
+        )
+      : {
+          ...folioServerEnv('', '', port),
+          DATABASE_URL: '',
+          REDIS_URL: '',
+          DATA_DIR: dataDir!,
+          NODE_ENV: 'development',
+        };
+  const folio = await startNode('src/main.js', { ...env, EMBEDDING_PROVIDER: 'local' }, `${base}/health/ready`);
+  try {
+    const paste = async (client: Client, notebookId: string, text: string): Promise<number> => {
+      const started = performance.now();
+      const created = await json<{ id: string }>(
+        await fetch(`${base}/api/v1/notebooks/${notebookId}/sources/text`, {
+          method: 'POST',
+          headers: { ...client.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: 'pasted', text }),
+        }),
+      );
+      for (;;) {
+        const source = await json<{ status: string }>(
+          await fetch(`${base}/api/v1/notebooks/${notebookId}/sources/${created.id}`, { headers: client.auth }),
+        );
+        if (source.status === 'ready' || source.status === 'failed') return performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const big: Client = {
+      base,
+      auth: { authorization: `Bearer ${(await benchUser(base, `paste-big-${Date.now()}@example.test`)).accessToken}` },
+    };
+    const small: Client = {
+      base,
+      auth: {
+        authorization: `Bearer ${(await benchUser(base, `paste-small-${Date.now()}@example.test`)).accessToken}`,
+      },
+    };
+    const [bigNotebook, smallNotebook] = await Promise.all([notebook(big, 'Big'), notebook(small, 'Small')]);
+    const bigDone = paste(big, bigNotebook, 'A'.repeat(1_000_000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const smallMs = await paste(small, smallNotebook, 'A sixty-byte note about kestrels, pasted right after it.');
+    const bigMs = await bigDone;
+    console.log(
+      `\npasted megabyte, ${mode} mode: 1,000,000 × "A" ready after ${(bigMs / 1000).toFixed(2)} s; another user's 60-byte paste, 0.2 s later, ready after ${(smallMs / 1000).toFixed(2)} s`,
+    );
+  } finally {
+    await stopNode(folio);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}

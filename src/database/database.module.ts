@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type AppConfig } from '../config/app-config';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { prepareSchema } from './schema';
+import { BackgroundWrites } from './background-writes';
 import { Sql } from './sql';
 import { buildOrmOptions } from './orm-options';
 
@@ -70,8 +71,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [Sql],
-      exports: [Sql],
+      providers: [Sql, BackgroundWrites],
+      exports: [Sql, BackgroundWrites],
       imports: [
         MikroOrmModule.forRootAsync({
           imports: [EmbeddedPostgresModule.forRoot(config)],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
 import { inTimedBatches } from '../common/async';
+import { BackgroundWrites } from '../database/background-writes';
 import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
 
 export interface TreeInput {
@@ -27,7 +28,10 @@ const READ_PAGE = 500;
 
 @Injectable()
 export class SummariesRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly writes: BackgroundWrites,
+  ) {}
 
   /** A ready source at this revision: its notebook, else null (deleted, superseded, failed). */
   async readySource(sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
@@ -88,9 +92,9 @@ export class SummariesRepository {
     const guard = sql`exists (select 1 from sources where id = ${sourceId} and revision = ${revision} and status = 'ready')`;
     await inTimedBatches(
       nodes,
-      (batch) => this.insert(this.em.fork(), notebookId, sourceId, embeddingModel, batch, guard),
+      (batch) => this.writes.run(() => this.insert(this.em.fork(), notebookId, sourceId, embeddingModel, batch, guard)),
       {
-        targetMs: 40,
+        targetMs: 25,
         initial: 10,
         max: 1000,
       },
