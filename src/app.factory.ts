@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { type AppConfig } from './config/app-config';
 import { withLocalSecrets } from './config/local-secrets';
+import { BackgroundWrites } from './database/background-writes';
 import { ShutdownService } from './health/shutdown.service';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './http/request-id';
 import { answerClientErrors } from './http/client-error';
@@ -39,6 +40,7 @@ export async function createApp(
   // Express-level middleware, in order, before any Nest middleware or route.
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.use(app.get(BackgroundWrites).trackRequests());
   const shutdown = app.get(ShutdownService);
   app.use((_req: Request, res: Response, next: NextFunction) => {
     // While draining, finish the request but do not keep the connection for another one.
