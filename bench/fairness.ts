@@ -264,3 +264,88 @@ export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<vo
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The large-file case: one user uploads a 3.6 MiB Markdown file of about 36,000 sections (7,240
+ * chunks) while another calls GET /api/v1/auth/me every 50 ms, through ingestion and the summary
+ * tree that follows. Prints the calls' latency (both modes).
+ */
+export async function runLargeFile(mode: FairnessMode, redisUrl: string): Promise<void> {
+  const port = mode === 'server' ? 3809 : 3810;
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mode === 'embedded' ? mkdtempSync(join(tmpdir(), 'folio-bench-large-')) : undefined;
+  const env =
+    mode === 'server'
+      ? folioServerEnv(
+          await freshDatabase(
+            process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_fair',
+          ),
+          redisUrl,
+          port,
+        )
+      : {
+          ...folioServerEnv('', '', port),
+          DATABASE_URL: '',
+          REDIS_URL: '',
+          DATA_DIR: dataDir!,
+          NODE_ENV: 'development',
+        };
+  const folio = await startNode('src/main.js', { ...env, EMBEDDING_PROVIDER: 'local' }, `${base}/health/ready`);
+  try {
+    const owner: Client = {
+      base,
+      auth: { authorization: `Bearer ${(await benchUser(base, `large-${Date.now()}@example.test`)).accessToken}` },
+    };
+    const other: Client = {
+      base,
+      auth: { authorization: `Bearer ${(await benchUser(base, `other-${Date.now()}@example.test`)).accessToken}` },
+    };
+    const notebookId = await notebook(owner, 'Large');
+    let markdown = '';
+    for (let i = 0; markdown.length < 3.6 * 1024 * 1024; i++) {
+      markdown += `## Section ${i}\n\nParagraph ${i} about kestrels and ${i % 97} falcons, with some more words to fill the line.\n\n`;
+    }
+    const latencies: number[] = [];
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        const started = performance.now();
+        await (await fetch(`${base}/api/v1/auth/me`, { headers: other.auth })).arrayBuffer();
+        latencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const started = Date.now();
+    const form = new FormData();
+    form.append('files', new Blob([markdown], { type: 'text/markdown' }), 'large.md');
+    const uploaded = await json<{ sources: { id: string }[] }>(
+      await fetch(`${base}/api/v1/notebooks/${notebookId}/sources`, {
+        method: 'POST',
+        headers: owner.auth,
+        body: form,
+      }),
+    );
+    let source: { status: string; chunkCount: number };
+    for (;;) {
+      source = await json<{ status: string; chunkCount: number }>(
+        await fetch(`${base}/api/v1/notebooks/${notebookId}/sources/${uploaded.sources[0].id}`, {
+          headers: owner.auth,
+        }),
+      );
+      if (source.status === 'ready' || source.status === 'failed') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const readyAfter = (Date.now() - started) / 1000;
+    // The summary tree of the source (and of the notebook) is built after it is ready.
+    await new Promise((resolve) => setTimeout(resolve, envNumber('BENCH_LARGE_AFTER_MS', 40_000)));
+    running = false;
+    await probe;
+    console.log(
+      `\nlarge file, ${mode} mode: ${(markdown.length / 1024 / 1024).toFixed(1)} MiB Markdown, ${source.chunkCount} chunks, ${source.status} after ${readyAfter.toFixed(1)} s`,
+    );
+    console.log(`  another user's GET /auth/me every 50 ms, during ingestion and summaries: ${fmt(latencies, 'ms')}`);
+  } finally {
+    await stopNode(folio);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
