@@ -100,13 +100,14 @@ async function allIngested(client: Client, notebookId: string): Promise<boolean>
   return true;
 }
 
-export async function runFairness(
+/** Starts Folio in `mode` on `port` (fresh database or data directory), runs `work`, stops it. */
+async function withFolio(
   mode: FairnessMode,
-  root: string,
-  pages: readonly string[],
+  port: number,
   redisUrl: string,
+  extra: Record<string, string>,
+  work: (base: string) => Promise<void>,
 ): Promise<void> {
-  const port = mode === 'server' ? 3805 : 3806;
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mode === 'embedded' ? mkdtempSync(join(tmpdir(), 'folio-bench-fair-')) : undefined;
   const env =
@@ -127,16 +128,33 @@ export async function runFairness(
         };
   const folio = await startNode(
     'src/main.js',
-    { ...env, EMBEDDING_PROVIDER: 'local', UPLOAD_MAX_FILES: '25' },
+    { ...env, EMBEDDING_PROVIDER: 'local', ...extra },
     `${base}/health/ready`,
   );
   try {
-    const batchUser = await benchUser(base, `fair-batch-${Date.now()}@example.test`);
-    const smallUser = await benchUser(base, `fair-small-${Date.now()}@example.test`);
-    const probeUser = await benchUser(base, `fair-probe-${Date.now()}@example.test`);
-    const a: Client = { base, auth: { authorization: `Bearer ${batchUser.accessToken}` } };
-    const b: Client = { base, auth: { authorization: `Bearer ${smallUser.accessToken}` } };
-    const c: Client = { base, auth: { authorization: `Bearer ${probeUser.accessToken}` } };
+    await work(base);
+  } finally {
+    await stopNode(folio);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A signed-up bench user as a client. */
+async function user(base: string, tag: string): Promise<Client> {
+  const { accessToken } = await benchUser(base, `${tag}-${Date.now()}@example.test`);
+  return { base, auth: { authorization: `Bearer ${accessToken}` } };
+}
+
+export async function runFairness(
+  mode: FairnessMode,
+  root: string,
+  pages: readonly string[],
+  redisUrl: string,
+): Promise<void> {
+  await withFolio(mode, mode === 'server' ? 3805 : 3806, redisUrl, { UPLOAD_MAX_FILES: '25' }, async (base) => {
+    const a = await user(base, 'fair-batch');
+    const b = await user(base, 'fair-small');
+    const c = await user(base, 'fair-probe');
     const [batchNotebook, smallNotebook, probeNotebook] = await Promise.all([
       notebook(a, 'Python 3.11 manual'),
       notebook(b, 'Notes'),
@@ -187,10 +205,7 @@ export async function runFairness(
     console.log(`                              batch: ${fmt(loadReady, 's')}   (target p95 < 5 s in server mode)`);
     console.log(`  API latency (me, list)       idle:  ${fmt(idleApi, 'ms')}`);
     console.log(`                              batch: ${fmt(loadApi, 'ms')}   (target p95 < 100 ms)`);
-  } finally {
-    await stopNode(folio);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 export const fairnessModes = (): FairnessMode[] =>
@@ -203,27 +218,7 @@ export const fairnessPages = (): number => envNumber('BENCH_FAIRNESS_PAGES', 526
  * pastes 60 bytes right after. Prints both times to ready (both modes).
  */
 export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<void> {
-  const port = mode === 'server' ? 3807 : 3808;
-  const base = `http://127.0.0.1:${port}`;
-  const dataDir = mode === 'embedded' ? mkdtempSync(join(tmpdir(), 'folio-bench-paste-')) : undefined;
-  const env =
-    mode === 'server'
-      ? folioServerEnv(
-          await freshDatabase(
-            process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_fair',
-          ),
-          redisUrl,
-          port,
-        )
-      : {
-          ...folioServerEnv('', '', port),
-          DATABASE_URL: '',
-          REDIS_URL: '',
-          DATA_DIR: dataDir!,
-          NODE_ENV: 'development',
-        };
-  const folio = await startNode('src/main.js', { ...env, EMBEDDING_PROVIDER: 'local' }, `${base}/health/ready`);
-  try {
+  await withFolio(mode, mode === 'server' ? 3807 : 3808, redisUrl, {}, async (base) => {
     const paste = async (client: Client, notebookId: string, text: string): Promise<number> => {
       const started = performance.now();
       const created = await json<{ id: string }>(
@@ -241,16 +236,8 @@ export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<vo
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
-    const big: Client = {
-      base,
-      auth: { authorization: `Bearer ${(await benchUser(base, `paste-big-${Date.now()}@example.test`)).accessToken}` },
-    };
-    const small: Client = {
-      base,
-      auth: {
-        authorization: `Bearer ${(await benchUser(base, `paste-small-${Date.now()}@example.test`)).accessToken}`,
-      },
-    };
+    const big = await user(base, 'paste-big');
+    const small = await user(base, 'paste-small');
     const [bigNotebook, smallNotebook] = await Promise.all([notebook(big, 'Big'), notebook(small, 'Small')]);
     const bigDone = paste(big, bigNotebook, 'A'.repeat(1_000_000));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -259,10 +246,7 @@ export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<vo
     console.log(
       `\npasted megabyte, ${mode} mode: 1,000,000 × "A" ready after ${(bigMs / 1000).toFixed(2)} s; another user's 60-byte paste, 0.2 s later, ready after ${(smallMs / 1000).toFixed(2)} s`,
     );
-  } finally {
-    await stopNode(folio);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -271,35 +255,9 @@ export async function runPaste(mode: FairnessMode, redisUrl: string): Promise<vo
  * tree that follows. Prints the calls' latency (both modes).
  */
 export async function runLargeFile(mode: FairnessMode, redisUrl: string): Promise<void> {
-  const port = mode === 'server' ? 3809 : 3810;
-  const base = `http://127.0.0.1:${port}`;
-  const dataDir = mode === 'embedded' ? mkdtempSync(join(tmpdir(), 'folio-bench-large-')) : undefined;
-  const env =
-    mode === 'server'
-      ? folioServerEnv(
-          await freshDatabase(
-            process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/folio_bench_fair',
-          ),
-          redisUrl,
-          port,
-        )
-      : {
-          ...folioServerEnv('', '', port),
-          DATABASE_URL: '',
-          REDIS_URL: '',
-          DATA_DIR: dataDir!,
-          NODE_ENV: 'development',
-        };
-  const folio = await startNode('src/main.js', { ...env, EMBEDDING_PROVIDER: 'local' }, `${base}/health/ready`);
-  try {
-    const owner: Client = {
-      base,
-      auth: { authorization: `Bearer ${(await benchUser(base, `large-${Date.now()}@example.test`)).accessToken}` },
-    };
-    const other: Client = {
-      base,
-      auth: { authorization: `Bearer ${(await benchUser(base, `other-${Date.now()}@example.test`)).accessToken}` },
-    };
+  await withFolio(mode, mode === 'server' ? 3809 : 3810, redisUrl, {}, async (base) => {
+    const owner = await user(base, 'large');
+    const other = await user(base, 'other');
     const notebookId = await notebook(owner, 'Large');
     let markdown = '';
     for (let i = 0; markdown.length < 3.6 * 1024 * 1024; i++) {
@@ -344,8 +302,5 @@ export async function runLargeFile(mode: FairnessMode, redisUrl: string): Promis
       `\nlarge file, ${mode} mode: ${(markdown.length / 1024 / 1024).toFixed(1)} MiB Markdown, ${source.chunkCount} chunks, ${source.status} after ${readyAfter.toFixed(1)} s`,
     );
     console.log(`  another user's GET /auth/me every 50 ms, during ingestion and summaries: ${fmt(latencies, 'ms')}`);
-  } finally {
-    await stopNode(folio);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
