@@ -44,8 +44,8 @@ export interface BatchOptions {
 /**
  * Runs `run` over `items` in consecutive batches sized so that each takes about `targetMs`:
  * the size of the next batch follows from how long the last one took. Writes in such batches
- * never hold the database long, however slow a row is to write there (3.3 ms per chunk row in
- * the embedded Postgres, about 1 ms on a server) — a fixed row count cannot promise that.
+ * never hold the database long, however slow a row is to write there (a chunk row took 3.3 ms in
+ * the embedded Postgres, measured, and far less on a server) — a fixed row count cannot promise that.
  */
 export async function inTimedBatches<T>(
   items: readonly T[],

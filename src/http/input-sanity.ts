@@ -11,8 +11,8 @@ import { type ErrorDetailDto } from './error-body';
  *
  * Hand-written rather than secure-json-parse: that library covers only the prototype keys, this
  * walk is needed for depth and strings anyway and names the offending field. It is iterative, so
- * no input can overflow it, and stops at the first problems it reports (measured: a 1 MB body of
- * 20,000 small objects takes about 3 ms).
+ * no input can overflow it, and stops at the first problems it reports (measured: a 1.2 MB body
+ * of 20,000 objects takes 13–15 ms for both walks, parser's and pipe's, once warm).
  */
 export interface InspectOptions {
   /** Containers deeper than this are refused; undefined: no depth check. */

@@ -70,7 +70,8 @@ export class SummariesRepository {
    * Replaces a source's tree, if the source is still at `revision` (checked under the row lock,
    * serialised with ingestion of the same source, and again by every insert). False when
    * superseded. The old tree goes in one statement; the new one comes in timed batches, each its
-   * own statement (a large source's tree held the embedded database for 2 s in one), so for a few
+   * own statement (written in one, a 7,240-chunk source's tree stalled other requests for 2 s in
+   * zero-setup mode), so for a few
    * seconds the source has part of its tree — summaries only add candidates beside its chunks.
    */
   async replaceForSource(
