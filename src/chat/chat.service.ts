@@ -166,7 +166,9 @@ export class ChatService {
 
   async query(auth: Principal, dto: QueryRequestDto, signal?: AbortSignal): Promise<QueryResponseDto> {
     return this.observe('query', async () => {
-      const notebooks = await this.access.requireMany(auth, dto.notebook_ids, 'chat');
+      const requested = requestedNotebooks(dto);
+      if (requested.length === 0) throw new BadRequestException('Send notebook_id or notebook_ids');
+      const notebooks = await this.access.requireMany(auth, requested, 'chat');
       const answer = await this.answer(
         { notebooks, question: dto.query, history: [], k: dto.k, sourceIds: dto.source_ids },
         signal,
@@ -313,7 +315,7 @@ export class ChatService {
     auth: Principal,
     dto: ChatRequestDto,
   ): Promise<{ session: OpenSession; conversation: Conversation }> {
-    const requested = [...(dto.notebook_id ? [dto.notebook_id] : []), ...(dto.notebook_ids ?? [])];
+    const requested = requestedNotebooks(dto);
     let session: OpenSession;
     let notebooks: NotebookRow[];
     let history: HistoryTurn[] = [];
@@ -552,6 +554,11 @@ function errorData(error: unknown, logger: Logger): { statusCode: number; error:
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
 }
 
+/** The notebooks a request names, by `notebook_id` and/or `notebook_ids`. */
+function requestedNotebooks(dto: { notebook_id?: string; notebook_ids?: string[] }): string[] {
+  return [...(dto.notebook_id ? [dto.notebook_id] : []), ...(dto.notebook_ids ?? [])];
+}
+
 function toMessageDto(row: MessageRow): ChatMessageDto {
   return {
     id: row.id,
@@ -562,7 +569,7 @@ function toMessageDto(row: MessageRow): ChatMessageDto {
     usage:
       row.role === 'assistant' ? { prompt_tokens: row.prompt_tokens, completion_tokens: row.completion_tokens } : null,
     timings: (row.timings as ChatMessageDto['timings']) ?? null,
-    created_at: row.created_at,
+    created_at: new Date(row.created_at).toISOString(),
   };
 }
 
@@ -572,7 +579,7 @@ function toSessionDto(row: SessionRow): ChatSessionDto {
     title: row.title,
     notebook_ids: row.notebook_ids,
     message_count: row.message_count,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
   };
 }

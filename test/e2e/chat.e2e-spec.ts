@@ -159,6 +159,16 @@ describe('chat v2 against an OpenAI-compatible server', () => {
     expect(listed).toEqual(
       expect.objectContaining({ title: 'How often are certificates rotated?', message_count: 10 }),
     );
+    // One timestamp format on every route: ISO 8601 in UTC.
+    const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const stamps = [
+      ...(history.body.messages as { created_at: string }[]).map((m) => m.created_at),
+      ...(sessions.body.sessions as { created_at: string; updated_at: string }[]).flatMap((s) => [
+        s.created_at,
+        s.updated_at,
+      ]),
+    ];
+    expect(stamps.filter((t) => !ISO_UTC.test(t))).toEqual([]);
   });
 
   it('a follow-up is made standalone for retrieval without an extra LLM call', async () => {
@@ -355,6 +365,18 @@ describe('chat v2 against an OpenAI-compatible server', () => {
     expect(res.body.answer).toContain('[1]');
     expect(res.body.session_id).toBeUndefined();
     expect((await query<{ n: number }>(sut, 'select count(*)::int as n from chat_sessions'))[0].n).toBe(sessions);
+    // `notebook_id` works as in chat.
+    const one = await request(sut.http)
+      .post('/api/v1/query')
+      .set(...bearer(alice.accessToken))
+      .send({ notebook_id: pelican, query: 'How does the cache evict entries?', k: 1 })
+      .expect(200);
+    expect(one.body.sources[0].text).toEqual(res.body.sources[0].text);
+    await request(sut.http)
+      .post('/api/v1/query')
+      .set(...bearer(alice.accessToken))
+      .send({ query: 'Which notebook?' })
+      .expect(400);
   });
 
   it('metrics count chats, LLM latency and tokens by model', async () => {

@@ -1,28 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { type ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { bearer, signup } from '../utils/auth';
 import { query } from '../utils/db';
 import { FakeOpenAi } from '../utils/fake-openai';
+import { freePort, startEntryPoint } from '../utils/entry-point';
 import { createNotebook, settled, uploadOne } from '../utils/notebooks';
 import { createTestContext, eventually, startTestApp } from '../utils/test-app';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The real entry point in a child process, so it can be killed with SIGKILL. */
-function startChild(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 describe('a worker killed mid-job (SIGKILL)', () => {
   it('leaves the job to be retried, and it finishes with exactly one copy of the chunks', async () => {
@@ -42,7 +25,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
       JOB_LOCK_MS: '1500',
     };
     const base = `http://127.0.0.1:${port}`;
-    let child: ChildProcess | undefined = startChild({ ...env, PORT: String(port), HOST: '127.0.0.1' });
+    let child: ChildProcess | undefined = startEntryPoint({ ...env, PORT: String(port), HOST: '127.0.0.1' });
     try {
       await eventually(async () => ((await fetch(`${base}/health/ready`)).ok ? true : undefined), 90_000, 200);
       const user = await signup(base, 'crash');

@@ -1,7 +1,8 @@
 import { get } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ProbeModule } from '../utils/probe.module';
-import { createTestContext, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
+import { freePort, startEntryPoint } from '../utils/entry-point';
+import { createTestContext, eventually, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
 
 interface Reply {
   status: number;
@@ -62,5 +63,30 @@ describe('graceful shutdown', () => {
 
     await closing;
     await expect(fetchOnce(port, '/health/live')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('the entry point, stopped by a signal', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('logs that it stopped and exits 0 on %s', async (signal) => {
+    const context = await createTestContext();
+    const port = await freePort();
+    const child = startEntryPoint({ ...context.env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' }, 'pipe');
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await eventually(
+        async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok ? true : undefined),
+        90_000,
+        200,
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(output).toContain(`${signal} received: stopping`);
+      expect(output).toMatch(/"msg":"stopped"/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await context.destroy();
+    }
   });
 });

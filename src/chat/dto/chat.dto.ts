@@ -71,12 +71,22 @@ export class ChatRequestDto {
 
 /** `POST /api/v1/query`: one question, no session. */
 export class QueryRequestDto {
-  @ApiProperty({ type: [String], format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'One notebook (or use notebook_ids)' })
+  @IsOptional()
+  @IsUUID()
+  notebook_id?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: 'Several notebooks at once (or use notebook_id)',
+  })
+  @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
   @IsUUID('all', { each: true })
-  notebook_ids!: string[];
+  notebook_ids?: string[];
 
   @ApiProperty({ maxLength: 4000 })
   @IsString()
