@@ -57,6 +57,8 @@ interface Retrieved {
   hits: RetrievalHit[];
   retrievalMs: number;
   started: number;
+  /** What was retrieved with: the question, made standalone if it was a follow-up. */
+  query: string;
 }
 
 export interface Answer {
@@ -216,6 +218,7 @@ export class ChatService {
     const result = await this.callModel('answer', () =>
       this.model.answer({
         question: conversation.question,
+        standaloneQuestion: retrieved.query,
         passages: retrieved.passages,
         history: conversation.history,
         signal,
@@ -229,6 +232,7 @@ export class ChatService {
     const filter = new CitationStreamFilter(retrieved.passages.length);
     const stream = this.model.stream({
       question: conversation.question,
+      standaloneQuestion: retrieved.query,
       passages: retrieved.passages,
       history: conversation.history,
       signal,
@@ -292,7 +296,7 @@ export class ChatService {
       signal,
     });
     const passages = hits.map((hit, i) => ({ index: i + 1, title: passageTitle(hit), text: hit.text }));
-    return { passages, hits, retrievalMs: ms, started };
+    return { passages, hits, retrievalMs: ms, started, query };
   }
 
   private async callModel(purpose: string, call: () => Promise<AnswerResult>): Promise<AnswerResult> {

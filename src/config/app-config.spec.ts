@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, describeMode, loadConfig } from './app-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -93,6 +95,25 @@ describe(loadConfig.name, () => {
     const env = { METRICS_TOKEN: 'change-me-to-a-long-random-token' };
     expect(() => loadConfig(env)).not.toThrow();
     expect(problemsOf({ ...env, NODE_ENV: 'production' })[0]).toMatch(/^METRICS_TOKEN .*placeholder/);
+  });
+
+  it("refuses in production the placeholder .env.example holds for Docker's Postgres password", () => {
+    const example = Object.fromEntries(
+      readFileSync(join(__dirname, '../../.env.example'), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    // As docker/docker-compose.yml builds it.
+    const env = {
+      DATABASE_URL: `postgresql://folio:${example.POSTGRES_PASSWORD}@postgres:5432/folio`,
+      JWT_SECRET: 'a-real-secret-a-real-secret-a-real-secret',
+      VAULT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    };
+    expect(() => loadConfig(env)).not.toThrow();
+    expect(problemsOf({ ...env, NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^DATABASE_URL .*placeholder/),
+    ]);
   });
 
   it('describes zero-setup mode as single-instance only', () => {

@@ -122,6 +122,14 @@ const SECRET_VARIABLES = [
 ] as const satisfies readonly (keyof EnvSchema)[];
 const PLACEHOLDER = /^change-?me/i;
 
+function databasePassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => [
     ...Object.values(e.constraints ?? {}).map((msg) => (msg.startsWith(e.property) ? msg : `${e.property}: ${msg}`)),
@@ -151,6 +159,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       if (typeof value === 'string' && PLACEHOLDER.test(value)) {
         problems.push(`${name} still holds the placeholder from .env.example; set a real secret in production`);
       }
+    }
+    if (env.DATABASE_URL && PLACEHOLDER.test(databasePassword(env.DATABASE_URL))) {
+      problems.push(
+        'DATABASE_URL has the placeholder password from .env.example (POSTGRES_PASSWORD); set a real one in production',
+      );
     }
   }
   const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS, problems) : [];

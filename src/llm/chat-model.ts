@@ -15,6 +15,11 @@ export interface HistoryTurn {
 /** What the model is asked: the prompt is built from this by each provider as it needs. */
 export interface AnswerRequest {
   question: string;
+  /**
+   * The question made standalone for retrieval (a follow-up with the words of the one before it).
+   * The extractive answerer picks sentences by it; LLMs read the history instead.
+   */
+  standaloneQuestion?: string;
   passages: readonly Passage[];
   history: readonly HistoryTurn[];
   signal?: AbortSignal;

@@ -7,7 +7,7 @@ import {
   type HistoryTurn,
   LlmAbortedError,
 } from './chat-model';
-import { contentTerms, sentences } from './text-features';
+import { contentTerms, plainSentences, sameSentenceKey } from './text-features';
 
 const MAX_SENTENCES = 3;
 const MAX_ANSWER_WORDS = 140;
@@ -71,42 +71,58 @@ function usageOf(request: AnswerRequest, text: string): AnswerResult['usage'] {
   return { promptTokens: Math.ceil(prompt / 4), completionTokens: tokenizer.count(text) };
 }
 
+/**
+ * Picks the sentences sharing the most (rarer) words with the question. A follow-up chooses by
+ * its standalone form, its own words counting double, and does not repeat what the previous
+ * answer already said; no sentence is ever given twice (overlapping chunks share sentences).
+ */
 function extractAnswer(request: AnswerRequest): string {
   if (request.passages.length === 0) return 'None of the sources in these notebooks matches this question.';
-  const query = new Set(contentTerms(request.question));
-  const candidates: { text: string; index: number; score: number; order: number }[] = [];
+  const own = new Set(contentTerms(request.question));
+  const query = new Map<string, number>();
+  for (const term of contentTerms(request.standaloneQuestion ?? request.question))
+    query.set(term, own.has(term) ? 2 : 1);
+  const previousAnswer = [...request.history].reverse().find((t) => t.role === 'assistant');
+  const alreadySaid = new Set(
+    previousAnswer ? plainSentences(stripCitations(previousAnswer.content)).map(sameSentenceKey) : [],
+  );
+  const candidates: { text: string; key: string; index: number; score: number }[] = [];
   const documentFrequency = new Map<string, number>();
-  const split = request.passages.map((p) => sentences(p.text).map((s) => ({ s, terms: new Set(contentTerms(s)) })));
+  const split = request.passages.map((p) =>
+    plainSentences(p.text).map((s) => ({ s, terms: new Set(contentTerms(s)) })),
+  );
   for (const list of split)
     for (const { terms } of list)
       for (const term of terms)
         if (query.has(term)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   const total = split.reduce((n, l) => n + l.length, 0);
   split.forEach((list, rank) => {
-    list.forEach(({ s, terms }, order) => {
+    list.forEach(({ s, terms }) => {
       let score = 0;
       for (const term of terms) {
         const df = documentFrequency.get(term);
-        if (df) score += Math.log(1 + total / df);
+        if (df) score += query.get(term)! * Math.log(1 + total / df);
       }
       if (score === 0) return;
       // Better-ranked passages first among equals; very long sentences are worth a bit less.
       score *= 1 / (1 + 0.1 * rank);
       score /= 1 + Math.max(0, terms.size - 25) / 50;
-      candidates.push({ text: s, index: request.passages[rank].index, score, order: rank * 10_000 + order });
+      candidates.push({ text: s, key: sameSentenceKey(s), index: request.passages[rank].index, score });
     });
   });
-  if (candidates.length === 0) {
+  const fresh = candidates.filter((c) => !alreadySaid.has(c.key));
+  const pool = fresh.length > 0 ? fresh : candidates;
+  if (pool.length === 0) {
     const first = request.passages[0];
-    const lead = sentences(first.text)[0] ?? first.text.slice(0, 300);
-    return `The sources do not answer this directly. The closest passage says: ${lead} [${first.index}]`;
+    const lead = plainSentences(first.text)[0] ?? first.text.slice(0, 300);
+    return `The sources do not answer this directly. The closest passage says: ${withStop(lead)} [${first.index}]`;
   }
-  candidates.sort((a, b) => b.score - a.score);
-  const picked: typeof candidates = [];
+  pool.sort((a, b) => b.score - a.score);
+  const picked: typeof pool = [];
   let words = 0;
-  for (const c of candidates) {
+  for (const c of pool) {
     if (picked.length >= MAX_SENTENCES) break;
-    if (picked.some((p) => p.text === c.text)) continue;
+    if (picked.some((p) => p.key === c.key)) continue;
     const n = c.text.split(' ').length;
     if (picked.length > 0 && words + n > MAX_ANSWER_WORDS) continue;
     picked.push(c);
@@ -115,8 +131,18 @@ function extractAnswer(request: AnswerRequest): string {
   return picked.map((c) => `${withStop(c.text)} [${c.index}]`).join(' ');
 }
 
+const stripCitations = (text: string): string => text.replace(/\s*\[\d+\]/g, '');
+
 function extractSummary(texts: readonly string[]): string {
-  const all = texts.flatMap((t) => sentences(t));
+  const seen = new Set<string>();
+  const all = texts
+    .flatMap((t) => plainSentences(t))
+    .filter((s) => {
+      const key = sameSentenceKey(s);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   if (all.length === 0) return texts.join(' ').slice(0, 600);
   const frequency = new Map<string, number>();
   const terms = all.map((s) => contentTerms(s));

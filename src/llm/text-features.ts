@@ -38,3 +38,39 @@ export function sentences(text: string): string[] {
     .map((s) => s.replace(/\s+/g, ' ').trim())
     .filter((s) => s.length >= 12);
 }
+
+/**
+ * The readable sentences of a passage: Markdown and HTML markup removed (heading markers, list
+ * and quote markers, emphasis, inline code, links, tags, table pipes), headings themselves left
+ * out — a heading is a title, not an answer.
+ */
+export function plainSentences(text: string): string[] {
+  const lines = text.split('\n').filter((line) => !/^\s{0,3}#{1,6}\s/.test(line) && !/^\s*\|?\s*:?-{3,}/.test(line));
+  return sentences(lines.map(plainLine).join('\n'));
+}
+
+function plainLine(line: string): string {
+  return line
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/^\s*(?:>\s*)+/, '')
+    .replace(/^\s*(?:[-*+]|\d{1,3}[.)])\s+/, '')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/`+([^`]*)`+/g, '$1')
+    .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2')
+    .replace(/(^|[\s(])[*_](?=\S)(.+?)(?<=\S)[*_](?=[\s).,;:!?]|$)/g, '$1$2')
+    .replace(/^\s*\|(.*)\|\s*$/, (_m, cells: string) =>
+      cells
+        .split('|')
+        .map((c) => c.trim())
+        .filter(Boolean)
+        .join(', '),
+    )
+    .trim();
+}
+
+/** A sentence reduced to what makes it the same sentence: lower case, letters and digits. */
+export const sameSentenceKey = (sentence: string): string =>
+  sentence
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
