@@ -23,17 +23,17 @@ const fmt = (values: number[], unit: 'ms' | 's'): string => {
   return `n=${values.length} p50 ${f(percentile(values, 50))} / p95 ${f(percentile(values, 95))} / max ${f(Math.max(...values))} ${unit}`;
 };
 
-interface Client {
+export interface Client {
   base: string;
   auth: Record<string, string>;
 }
 
-async function json<T>(res: Response): Promise<T> {
+export async function json<T>(res: Response): Promise<T> {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 
-async function notebook(client: Client, name: string): Promise<string> {
+export async function notebook(client: Client, name: string): Promise<string> {
   const res = await fetch(`${client.base}/api/v1/notebooks`, {
     method: 'POST',
     headers: { ...client.auth, 'content-type': 'application/json' },
@@ -101,7 +101,7 @@ async function allIngested(client: Client, notebookId: string): Promise<boolean>
 }
 
 /** Starts Folio in `mode` on `port` (fresh database or data directory), runs `work`, stops it. */
-async function withFolio(
+export async function withFolio(
   mode: FairnessMode,
   port: number,
   redisUrl: string,
@@ -140,7 +140,7 @@ async function withFolio(
 }
 
 /** A signed-up bench user as a client. */
-async function user(base: string, tag: string): Promise<Client> {
+export async function user(base: string, tag: string): Promise<Client> {
   const { accessToken } = await benchUser(base, `${tag}-${Date.now()}@example.test`);
   return { base, auth: { authorization: `Bearer ${accessToken}` } };
 }

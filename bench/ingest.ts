@@ -9,7 +9,7 @@
 //
 // Environment: as bench:http, plus BENCH_PAGES (limit the number of pages), BENCH_UPLOAD_PARALLEL
 // (concurrent upload requests, default 4), BENCH_INGEST_CONCURRENCY (default: Folio's own),
-// BENCH_PARTS (throughput,fairness,paste,large: see runPaste, runLargeFile), BENCH_FAIRNESS_MODES (server,embedded), BENCH_FAIRNESS_PAGES
+// BENCH_PARTS (throughput,fairness,paste,large,docsets: see runPaste, runLargeFile, docsets.ts), BENCH_FAIRNESS_MODES (server,embedded), BENCH_FAIRNESS_PAGES
 // (pages of the batch, default all); INGEST_WORKERS and other Folio settings pass through.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -24,6 +24,7 @@ import {
   startNode,
   stopNode,
 } from './lib';
+import { runDocsets } from './docsets';
 import { fairnessModes, fairnessPages, runFairness, runLargeFile, runPaste } from './fairness';
 import { FILES_PER_REQUEST, htmlPages, pythonDocsRoot, uploadPages, waitUntilIngested } from './python-docs';
 
@@ -56,7 +57,7 @@ function rssKiB(pid: number): { rss: number; hwm: number } {
 }
 
 async function main(): Promise<void> {
-  const parts = (process.env.BENCH_PARTS ?? 'throughput,fairness,paste,large').split(',');
+  const parts = (process.env.BENCH_PARTS ?? 'throughput,fairness,paste,large,docsets').split(',');
   if (parts.includes('throughput')) await throughput();
   if (parts.includes('fairness')) {
     const root = pythonDocsRoot();
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   }
   if (parts.includes('paste')) for (const mode of fairnessModes()) await runPaste(mode, benchTargets().redisUrl);
   if (parts.includes('large')) for (const mode of fairnessModes()) await runLargeFile(mode, benchTargets().redisUrl);
+  if (parts.includes('docsets')) await runDocsets(benchTargets().redisUrl);
 }
 
 async function throughput(): Promise<void> {

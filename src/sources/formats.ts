@@ -82,7 +82,10 @@ const MIME: Record<SourceFormat, string> = {
   code: 'text/plain',
 };
 
-export const SUPPORTED_TYPES = `PDF (.pdf), Word (.docx), HTML (.html, .htm), Markdown (.md), plain text (.txt), CSV (.csv), JSON (.json) and source code (${Object.keys(CODE_LANGUAGES).join(', ')})`;
+export const SUPPORTED_TYPES = `PDF (.pdf), Word (.docx), HTML and XHTML (.html, .htm, .xhtml), Markdown (.md), plain text (.txt), CSV (.csv), JSON (.json), XML (.xml) and source code (${Object.keys(CODE_LANGUAGES).join(', ')})`;
+
+/** Types file-type reports for content that is text: decided by extension and content like any text. */
+const TEXT_SNIFFED = new Set(['application/xml', 'text/xml', 'application/xhtml+xml']);
 
 export interface DetectedType {
   format: SourceFormat;
@@ -110,8 +113,14 @@ export async function detectType(filename: string, head: Buffer): Promise<Detect
     if (sniffed?.ext !== 'docx') throw unsupported(`"${filename}" is named .docx but is not a Word document`);
     return { format: 'docx', mimeType: MIME.docx };
   }
-  if (sniffed) throw unsupported(`"${filename}" is ${sniffed.mime}, which Folio cannot read`);
+  if (sniffed && !TEXT_SNIFFED.has(sniffed.mime)) {
+    throw unsupported(`"${filename}" is ${sniffed.mime}, which Folio cannot read`);
+  }
   if (!looksLikeText(head)) throw unsupported(`"${filename}" is not text`);
+  // XHTML (an XML declaration, then an <html> root) is HTML whatever it is named, .xml included.
+  if ((ext === '.xml' || ext === '' || TEXT_FORMATS[ext] === 'html') && looksLikeHtml(head)) {
+    return { format: 'html', mimeType: MIME.html };
+  }
   const language = CODE_LANGUAGES[ext];
   if (language) return { format: 'code', mimeType: MIME.code, language };
   const format = ext ? TEXT_FORMATS[ext] : 'text';
@@ -119,20 +128,38 @@ export async function detectType(filename: string, head: Buffer): Promise<Detect
   return { format, mimeType: MIME[format] };
 }
 
+/**
+ * Valid UTF-8 without NUL bytes. A sample of SNIFF_BYTES may end inside a multi-byte character:
+ * the decoder is then told more would follow (`stream`), so an incomplete last character is not
+ * an error; a shorter sample is the whole file and must be complete.
+ */
 function looksLikeText(head: Buffer): boolean {
   if (head.includes(0)) return false;
-  // Ignore a multi-byte character cut off at the end of the sample.
-  const sample = head.length >= SNIFF_BYTES ? head.subarray(0, head.length - 4) : head;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: head.length >= SNIFF_BYTES });
     return true;
   } catch {
     return false;
   }
 }
 
-function unsupported(reason: string): DetailedHttpException {
-  return new DetailedHttpException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, `${reason}. Supported: ${SUPPORTED_TYPES}`, []);
+/** An (X)HTML document: after a byte-order mark, an XML declaration, comments and a doctype, an <html> element. */
+function looksLikeHtml(head: Buffer): boolean {
+  const start = head.toString('utf8', 0, Math.min(head.length, 2048)).replace(/^\uFEFF/, '');
+  return /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE\s+html[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<html[\s>]/i.test(
+    start,
+  );
+}
+
+/** A file Folio does not read: 415, listing what is supported; `reason` says what this file is. */
+export class UnsupportedFileError extends DetailedHttpException {
+  constructor(readonly reason: string) {
+    super(HttpStatus.UNSUPPORTED_MEDIA_TYPE, `${reason}. Supported: ${SUPPORTED_TYPES}`, []);
+  }
+}
+
+function unsupported(reason: string): UnsupportedFileError {
+  return new UnsupportedFileError(reason);
 }
 
 /** A filename fit for display: no directories, no control characters, bounded length. */

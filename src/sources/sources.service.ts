@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -8,6 +8,7 @@ import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { NotebookAccessService } from '../notebooks/notebook-access';
+import { DetailedHttpException } from '../http/detailed-http.exception';
 import { JobName } from '../queue/job.types';
 import { SummariesService } from '../summaries/summaries.service';
 import { JobsService } from '../queue/jobs.service';
@@ -23,7 +24,7 @@ import {
   type UploadedSourceDto,
   type UploadResultDto,
 } from './dto/source.dto';
-import { detectType, type DetectedType, sanitizeFilename } from './formats';
+import { detectType, type DetectedType, sanitizeFilename, SUPPORTED_TYPES, UnsupportedFileError } from './formats';
 import { Source, type SourceStatus } from './source.entity';
 import { type NewSourceRow, SourcesRepository } from './sources.repository';
 import { receiveFiles } from './upload/multipart';
@@ -66,11 +67,17 @@ export class SourcesService {
   async upload(auth: Principal, notebookId: string, req: IncomingMessage): Promise<UploadResultDto> {
     await this.access.requireForSources(auth, notebookId, 'create');
     const files = await receiveFiles(req, this.storage, this.config.uploads, () => `sources/${uuidv7()}`);
+    // Every file is checked, and every refused one named: the upload is all or nothing.
     const prepared: NewSource[] = [];
-    try {
-      for (const file of files) {
-        const filename = sanitizeFilename(file.filename);
-        if (file.size === 0) throw new BadRequestException(`"${filename}" is empty`);
+    const refused: { field: string; message: string; status: HttpStatus }[] = [];
+    for (const [index, file] of files.entries()) {
+      const filename = sanitizeFilename(file.filename);
+      const field = `files[${index}]`;
+      if (file.size === 0) {
+        refused.push({ field, message: `"${filename}" is empty`, status: HttpStatus.BAD_REQUEST });
+        continue;
+      }
+      try {
         const type = await detectType(filename, file.head);
         prepared.push({
           storageKey: file.storageKey,
@@ -81,10 +88,24 @@ export class SourcesService {
           size: file.size,
           sha256: file.sha256,
         });
+      } catch (error) {
+        if (!(error instanceof UnsupportedFileError)) throw error;
+        refused.push({ field, message: error.reason, status: HttpStatus.UNSUPPORTED_MEDIA_TYPE });
       }
-    } catch (error) {
+    }
+    if (refused.length > 0) {
       await this.storage.delete(files.map((f) => f.storageKey));
-      throw error;
+      // 415 when every refusal is about the type; 400 when one is not (an empty file).
+      const status = refused.every((r) => r.status === HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+        ? HttpStatus.UNSUPPORTED_MEDIA_TYPE
+        : HttpStatus.BAD_REQUEST;
+      const summary =
+        refused.length === 1 ? refused[0].message : `${refused.length} of ${files.length} files were refused`;
+      throw new DetailedHttpException(
+        status,
+        `${summary}; nothing was added. Supported: ${SUPPORTED_TYPES}`,
+        refused.map(({ field, message }) => ({ field, message })),
+      );
     }
     return { sources: await this.register(auth, notebookId, prepared) };
   }

@@ -151,6 +151,28 @@ describe('sources and ingestion', () => {
       expect(res.body.message).toMatch(/Supported: PDF \(\.pdf\), Word \(\.docx\)/);
     });
 
+    it('refuses a batch with bad files whole, naming every refused file and why', async () => {
+      const [sources, blobs] = [await sourceCount(), await blobCount()];
+      const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex');
+      const res = await upload(sut.http, user.accessToken, notebook, [
+        { name: 'good.md', data: Buffer.from('# Good\n\nThis one is fine.') },
+        { name: 'picture.pdf', data: png },
+        { name: 'setup.exe', data: Buffer.from('MZ\x90\x00binary') },
+        { name: 'also-good.txt', data: Buffer.from('Fine as well.') },
+      ]).expect(415);
+      expect(res.body.message).toMatch(/^2 of 4 files were refused; nothing was added\. Supported: PDF/);
+      expect(res.body.details).toEqual([
+        { field: 'files[1]', message: '"picture.pdf" is named .pdf but is not a PDF' },
+        { field: 'files[2]', message: expect.stringMatching(/^"setup\.exe"/) },
+      ]);
+      const mixed = await upload(sut.http, user.accessToken, notebook, [
+        { name: 'empty.md', data: Buffer.alloc(0) },
+        { name: 'picture.pdf', data: png },
+      ]).expect(400);
+      expect((mixed.body.details as { field: string }[]).map((d) => d.field)).toEqual(['files[0]', 'files[1]']);
+      expect([await sourceCount(), await blobCount()]).toEqual([sources, blobs]);
+    });
+
     it('an empty file → 400', async () => {
       const res = await upload(sut.http, user.accessToken, notebook, [
         { name: 'empty.md', data: Buffer.alloc(0) },
