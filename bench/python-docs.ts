@@ -37,6 +37,8 @@ export async function uploadPages(
   root: string,
   pages: readonly string[],
   parallel: number,
+  /** The name each page is uploaded under (its source title); default: its path below `root`. */
+  nameOf: (page: string) => string = (page) => pageTitle(root, page),
 ): Promise<void> {
   const batches: string[][] = [];
   for (let i = 0; i < pages.length; i += FILES_PER_REQUEST) batches.push(pages.slice(i, i + FILES_PER_REQUEST));
@@ -47,7 +49,7 @@ export async function uploadPages(
         const batch = batches[next++];
         const form = new FormData();
         for (const page of batch) {
-          form.append('files', new Blob([readFileSync(page)], { type: 'text/html' }), pageTitle(root, page));
+          form.append('files', new Blob([readFileSync(page)], { type: 'text/html' }), nameOf(page));
         }
         const res = await fetch(`${folio}/api/v1/notebooks/${notebook}/sources`, {
           method: 'POST',
