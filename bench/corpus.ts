@@ -5,6 +5,7 @@
 // they do on real data. Loaded with the HNSW and GIN indexes dropped, then indexed once.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { CHUNK_TSV } from '../src/chunks/chunks.repository';
 import { toPgVector } from '../src/embeddings/embedding-provider';
 import { LocalEmbeddingProvider } from '../src/embeddings/local-embedding.provider';
 
@@ -102,9 +103,9 @@ export async function loadCorpus(
           ordinals.push(start + i);
         }
         await db.query(
-          `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
-           select gen_random_uuid(), $1, $2, ordinal, text, 100, md5(text), '{}', embedding::vector, $3
-           from unnest($4::int[], $5::text[], $6::text[]) as t(ordinal, text, embedding)`,
+          `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model, tsv)
+           select gen_random_uuid(), $1, $2, ordinal, text, 100, md5(text), '{}', embedding::vector, $3, ${CHUNK_TSV}
+           from unnest($4::int[], $5::text[], $6::text[]) as t(ordinal, text, embedding), lateral (select '' as heading) h`,
           [sourceId, notebookId, model, ordinals, texts, vectors],
         );
         loaded += count;

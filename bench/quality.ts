@@ -12,7 +12,8 @@
 // the model (what chat sees).
 //
 // Environment: BENCH_QUALITY_QUERIES (per corpus, default 400), BENCH_QUALITY_CORPORA
-// (python,r), BENCH_REDIS_URL. The ingested corpora are kept in folio_bench_quality between runs.
+// (python,r; `postgres` adds the PostgreSQL 15 manual and its index, kept as an independent check:
+// nothing is tuned on it), BENCH_REDIS_URL. The ingested corpora are kept in folio_bench_quality between runs.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -168,6 +169,49 @@ function rCorpus(): Corpus {
   };
 }
 
+// --- The PostgreSQL manual: pages, judged by its index (an independent check, not in the default run) ---
+
+function postgresCorpus(): Corpus {
+  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-debian-doc.sh'), 'postgresql-doc-15'], {
+    encoding: 'utf8',
+  }).trim();
+  const dir = join(root, 'usr/share/doc/postgresql-doc-15/html');
+  const pages = readdirSync(dir)
+    .filter((f) => f.endsWith('.html') && f !== 'bookindex.html')
+    .sort();
+  const known = new Set(pages);
+  const judgements: Judgement[] = [];
+  const doc = parseDocument(readFileSync(join(dir, 'bookindex.html'), 'utf8'));
+  // Top-level entries: <dt id="ientry-…">term, <a class="indexterm" href="page.html#…">…</a>, …</dt>.
+  const visit = (node: ChildNode): void => {
+    if (!isTag(node)) return;
+    if (node.name === 'dt' && node.attribs.id?.startsWith('ientry-')) {
+      const term = textOf(node.children.filter((c) => !(isTag(c) && c.name === 'a')))
+        .split(',')[0]
+        .replace(/\s+/g, ' ')
+        .trim();
+      const relevant = new Set<string>();
+      for (const a of node.children) {
+        if (isTag(a) && a.name === 'a' && a.attribs.href) relevant.add(a.attribs.href.split('#')[0]);
+      }
+      if (term.length >= 3 && relevant.size >= 1 && relevant.size <= 5 && [...relevant].every((r) => known.has(r))) {
+        judgements.push({ query: term, relevant });
+      }
+      return;
+    }
+    node.children.forEach(visit);
+  };
+  doc.children.forEach(visit);
+  return {
+    name: 'PostgreSQL 15 manual (DocBook), pages',
+    files: pages.map((p) => [join(dir, p), p]),
+    judgements,
+    unitOf: (hit) => hit.sourceTitle,
+    unitsSql: `create table bench_units as select s.title as unit, to_tsvector('english', t.text) as tsv
+               from sources s join source_texts t on t.source_id = s.id where s.notebook_id = $1 and s.status = 'ready'`,
+  };
+}
+
 // --- Scoring --------------------------------------------------------------------------------
 
 interface Scores {
@@ -270,7 +314,7 @@ async function main(): Promise<void> {
   const sample = envNumber('BENCH_QUALITY_QUERIES', 400);
   const names = (process.env.BENCH_QUALITY_CORPORA ?? 'python,r').split(',').map((n) => n.trim());
   console.log(`bench:quality on ${machineSummary()}`);
-  const corpora = names.map((n) => (n === 'python' ? pythonCorpus() : rCorpus()));
+  const corpora = names.map((n) => (n === 'python' ? pythonCorpus() : n === 'postgres' ? postgresCorpus() : rCorpus()));
 
   const databaseUrl = await ensureDatabase('postgresql://postgres@127.0.0.1:5432/folio_bench_quality');
   const folio = await startNode(

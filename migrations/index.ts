@@ -9,6 +9,7 @@ import { Migration20261122060000NotebookTextIndex } from './Migration20261122060
 import { Migration20261201000000JobNotebook } from './Migration20261201000000_job_notebook';
 import { Migration20261201010000ChunkWrites } from './Migration20261201010000_chunk_writes';
 import { Migration20261201020000JobDispatch } from './Migration20261201020000_job_dispatch';
+import { Migration20261201030000ChunkHeadingText } from './Migration20261201030000_chunk_heading_text';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201000000_job_notebook', class: Migration20261201000000JobNotebook },
   { name: 'Migration20261201010000_chunk_writes', class: Migration20261201010000ChunkWrites },
   { name: 'Migration20261201020000_job_dispatch', class: Migration20261201020000JobDispatch },
+  { name: 'Migration20261201030000_chunk_heading_text', class: Migration20261201030000ChunkHeadingText },
 ];

@@ -17,8 +17,8 @@ export interface ChunkPosition {
 /**
  * A passage of a source with its embedding and full-text vector. The embedding column has no
  * fixed size in the schema: the deployment's dimension (EMBEDDING_DIMENSIONS) is enforced by the
- * HNSW index the application keeps on `embedding::vector(N)` (see EmbeddingIndex). `tsv` is a
- * generated column. Chunks are written in batches under a write id and are invisible while that
+ * HNSW index the application keeps on `embedding::vector(N)` (see EmbeddingIndex). `tsv` holds the
+ * heading path and the text. Chunks are written in batches under a write id and are invisible while that
  * write is pending or retired (see ChunkWrite); `(source_id, write_id, ordinal)` is unique, so a
  * write can never hold a chunk twice.
  */
@@ -65,11 +65,7 @@ export class Chunk extends BaseEntity {
   @Property({ type: 'text' })
   embeddingModel!: string;
 
-  @Property({
-    type: 'text',
-    columnType: 'tsvector',
-    generated: "(to_tsvector('english', text)) stored",
-    lazy: true,
-  })
+  /** Full text: the heading path (weight A) and the text (weight D); written with the chunk (see CHUNK_TSV). */
+  @Property({ type: 'text', columnType: 'tsvector', lazy: true })
   tsv?: string;
 }

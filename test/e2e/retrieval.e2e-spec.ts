@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { CHUNK_TSV } from '../../src/chunks/chunks.repository';
 import { EmbeddingProvider as EmbeddingProviderToken } from '../../src/embeddings/embedding-provider';
 import { type NotebookRow } from '../../src/notebooks/notebooks.repository';
 import { RetrievalService } from '../../src/retrieval/retrieval.service';
@@ -17,6 +18,7 @@ interface Hit {
   score: number;
   vectorScore: number | null;
   textScore: number | null;
+  position: { headingPath?: string[] } | null;
 }
 
 describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
@@ -164,6 +166,44 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
     expect(cited.some((s) => s.text.includes('seventeen days'))).toBe(true);
   });
 
+  describe('ranking full-text matches', () => {
+    let ranked: string;
+
+    beforeAll(async () => {
+      ranked = await createNotebook(sut.http, user.accessToken, 'Ranking');
+      const markdown = [
+        '# Osprey handbook',
+        '',
+        ...Array.from({ length: 6 }, (_, i) => `Kestrel kestrel kestrel notes ${i}: kestrels hover and kestrels dive.`),
+        '',
+        '## Upkeep',
+        '',
+        'Platforms are built high on poles near the water, out of reach of foxes and of curious walkers.',
+        'The platform is inspected each spring by the rangers, who climb up with ropes and a camera.',
+        'Old nests are repaired before the birds return from the south, with sticks the rangers carry.',
+        'Broken poles are replaced in the autumn, after the young have flown, so no brood is disturbed.',
+        '',
+        '## Winter',
+        '',
+        'A kestrel rotates its feathers; a quiet osprey certificate of migration is kept by the wardens.',
+      ].join('\n');
+      const source = await uploadOne(sut.http, user.accessToken, ranked, 'ranking.md', Buffer.from(markdown));
+      expect((await settled(sut.http, user.accessToken, ranked, source.id)).status).toBe('ready');
+    });
+
+    it('ranks a chunk holding every word of the question above chunks repeating one of them', async () => {
+      const { hits } = await search({ query: 'kestrel osprey certificate', mode: 'text', k: 5 }, ranked);
+      expect(hits[0].text).toContain('osprey certificate of migration');
+    });
+
+    it('finds a section by its heading, also in its chunks that do not repeat it (heading words are indexed with each chunk)', async () => {
+      const { hits } = await search({ query: 'upkeep', mode: 'text', k: 10 }, ranked);
+      expect(hits.length).toBeGreaterThan(1);
+      expect(hits.some((h) => !/upkeep/i.test(h.text))).toBe(true);
+      expect(hits.every((h) => h.position?.headingPath?.includes('Upkeep'))).toBe(true);
+    });
+  });
+
   describe('a small notebook in a crowded index', () => {
     let small: string;
     let crowd: string;
@@ -181,11 +221,13 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
       );
       await query(
         sut,
-        `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model)
-         select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g,
-                case when g <= 1500 then 'pelican cache eviction filler ' || g else 'pelican zebra quokka filler' end, 5, 'h' || g, '{}',
-                (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), 'local-hash-v1:384'
-         from generate_series(1, 1501) g`,
+        `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model, tsv)
+         select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g, text, 5, 'h' || g, '{}',
+                (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), 'local-hash-v1:384',
+                ${CHUNK_TSV}
+         from generate_series(1, 1501) g,
+              lateral (select case when g <= 1500 then 'pelican cache eviction filler ' || g else 'pelican zebra quokka filler' end as text,
+                              '' as heading) t`,
       );
     });
 
