@@ -61,9 +61,14 @@ export async function loadCorpus(
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const { rows } = await db.query<{ n: string }>('select count(*) as n from chunks');
+    // Kept from an earlier run if complete and embedded by this version of the local provider.
+    const model = new LocalEmbeddingProvider(dimensions).id;
+    const { rows } = await db.query<{ n: string; other: boolean }>(
+      'select count(*) as n, bool_or(embedding_model <> $1) as other from chunks',
+      [model],
+    );
     const target = notebookIds.length * perNotebook;
-    if (Number(rows[0].n) === target) return false;
+    if (Number(rows[0].n) === target && !rows[0].other) return false;
     await db.query('truncate chunks, summaries cascade');
     await db.query("delete from sources where kind = 'text' and title like 'synthetic %'");
     const indexes = await db.query<{ indexname: string; indexdef: string }>(
@@ -74,7 +79,6 @@ export async function loadCorpus(
     const provider = new LocalEmbeddingProvider(dimensions);
     const words = vocabulary(20_000);
     const random = rng(42);
-    const model = provider.id;
     const started = Date.now();
     let loaded = 0;
     for (const notebookId of notebookIds) {

@@ -1,5 +1,6 @@
 /* eslint-disable no-console -- benchmarks report on stdout */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -152,7 +153,9 @@ export function folioServerEnv(databaseUrl: string, redisUrl: string, port: numb
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: 'folio-bench',
+    // One prefix per database: two benches sharing a prefix would take each other's jobs (a job
+    // whose row is in the other database is dropped as unknown).
+    REDIS_KEY_PREFIX: `bench-${createHash('sha256').update(new URL(databaseUrl).pathname).digest('hex').slice(0, 12)}`,
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'warn',
     LOG_REQUESTS: 'false',

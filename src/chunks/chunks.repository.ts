@@ -116,6 +116,40 @@ export class ChunksRepository {
     return true;
   }
 
+  /**
+   * Re-embeds in place one batch of chunks whose vectors an older version of the same provider
+   * made (ids `<family>…`, not `current`, same dimension), after `after` in key order: the rows are
+   * locked while `embed` runs (instances skip each other's), then updated. The caller walks the
+   * table once with the returned cursor; `last` is null when no rows were left.
+   */
+  async reembedBatch(
+    family: string,
+    current: string,
+    dimensions: number,
+    after: string | null,
+    limit: number,
+    embed: (rows: readonly { text: string; position: ChunkPosition }[]) => string[],
+  ): Promise<{ last: string | null; count: number }> {
+    return this.writes.run(() =>
+      this.em.fork().transactional(async (em) => {
+        const db = em.getKysely();
+        const { rows } = await sql<{ id: string; text: string; position: ChunkPosition }>`
+          select id, text, position from chunks
+          where (${after}::uuid is null or id > ${after}::uuid)
+            and embedding_model like ${`${family}%`} and embedding_model <> ${current}
+            and vector_dims(embedding) = ${dimensions}
+          order by id limit ${limit} for update skip locked`.execute(db);
+        if (rows.length === 0) return { last: null, count: 0 };
+        const vectors = embed(rows);
+        await sql`
+          update chunks c set embedding = v.embedding::vector, embedding_model = ${current}
+          from unnest(${rows.map((r) => r.id)}::uuid[], ${vectors}::text[]) as v(id, embedding)
+          where c.id = v.id`.execute(db);
+        return { last: rows[rows.length - 1].id, count: rows.length };
+      }),
+    );
+  }
+
   /** Gives up a write (failed, cancelled): its rows are deleted by {@link purgeRetired}. */
   async retireWrite(writeId: string): Promise<void> {
     await sql`update chunk_writes set state = 'retired' where id = ${writeId}`.execute(this.em.fork().getKysely());

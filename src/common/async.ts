@@ -62,3 +62,24 @@ export async function inTimedBatches<T>(
     size = Math.max(1, Math.min(options.max, Math.round((batch.length * options.targetMs) / ms)));
   }
 }
+
+/**
+ * Calls `step` with a batch size until it handles nothing (returns 0) or `signal` aborts, sizing
+ * each batch like {@link inTimedBatches} (so each takes about `targetMs`). Returns the total handled.
+ */
+export async function inTimedSteps(
+  step: (size: number) => Promise<number>,
+  options: BatchOptions & { signal?: AbortSignal },
+): Promise<number> {
+  let size = options.initial;
+  let total = 0;
+  while (!options.signal?.aborted) {
+    const started = performance.now();
+    const count = await step(size);
+    if (count === 0) break;
+    total += count;
+    const ms = Math.max(1, performance.now() - started);
+    size = Math.max(1, Math.min(options.max, Math.round((count * options.targetMs) / ms)));
+  }
+  return total;
+}

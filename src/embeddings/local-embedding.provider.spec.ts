@@ -23,3 +23,26 @@ describe(LocalEmbeddingProvider.name, () => {
     expect(Array.from(sut.embedOne('  ...  ')).every((v) => v === 0)).toBe(true);
   });
 });
+
+describe(`${LocalEmbeddingProvider.name}: identifiers`, () => {
+  const sut = new LocalEmbeddingProvider(384);
+
+  it('matches a part of a camelCase or letter-digit identifier, which v1 did not', () => {
+    const page = sut.embedOne('Set IntervalStyle to choose how intervals are printed; see also utf8mb4.');
+    const other = sut.embedOne('Set DateOrder to choose how dates are read; see also latin1.');
+    expect(cosine(sut.embedOne('style'), page)).toBeGreaterThan(0.05);
+    expect(cosine(sut.embedOne('style'), page)).toBeGreaterThan(cosine(sut.embedOne('style'), other) + 0.05);
+    expect(cosine(sut.embedOne('mb4'), page)).toBeGreaterThan(cosine(sut.embedOne('mb4'), other) + 0.05);
+  });
+
+  it('still ranks the whole identifier above its parts written apart', () => {
+    const whole = sut.embedOne('IntervalStyle');
+    expect(cosine(whole, sut.embedOne('The IntervalStyle parameter'))).toBeGreaterThan(
+      cosine(whole, sut.embedOne('The interval style parameter')),
+    );
+  });
+
+  it('names its version in its id', () => {
+    expect(sut.id).toBe('local-hash-v2:384');
+  });
+});

@@ -10,8 +10,23 @@ const COMMON = new Set(
 );
 
 /**
+ * Where an identifier splits into words: camelCase humps and letter/digit boundaries
+ * ("IntervalStyle" → Interval, Style; "utf8" → utf, 8). Dots and underscores already separate words.
+ */
+const IDENTIFIER_PARTS = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
+const HAS_PARTS = /\p{Ll}\p{Lu}|\p{L}\p{N}|\p{N}\p{L}/u;
+
+/** The provider's version: part of the id stored with every vector; chunks of an older one are re-embedded in place. */
+export const LOCAL_EMBEDDING_VERSION = 'local-hash-v2';
+/** What the ids of every version start with. */
+export const LOCAL_EMBEDDING_FAMILY = 'local-hash-v';
+
+/**
  * The offline default: feature hashing of words, word bigrams and character trigrams into a
- * fixed-size vector, L2-normalised. Deterministic, dependency-free and fast (tens of microseconds
+ * fixed-size vector, L2-normalised. An identifier counts as itself and as its parts, in that
+ * order ("IntervalStyle" → intervalstyle interval style), so a question naming one part finds it
+ * and one naming all of it matches more (v2; bench:quality, hybrid recall@5 / MRR@10 over v1:
+ * Python manual 0.691 / 0.518 → 0.707 / 0.564, R manuals 0.729 / 0.553 → 0.732 / 0.578). Deterministic, dependency-free and fast (tens of microseconds
  * per chunk). What it is not: a semantic model. It matches shared words and word pieces
  * (morphology, typos, code identifiers) but not synonyms or paraphrases — "car" does not find
  * "automobile". Use an OpenAI-compatible embedding model for meaning; this keeps Folio useful
@@ -22,7 +37,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
 
   constructor(readonly dimensions: number) {
     super();
-    this.id = `local-hash-v1:${dimensions}`;
+    this.id = `${LOCAL_EMBEDDING_VERSION}:${dimensions}`;
   }
 
   embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -31,9 +46,8 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
 
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dimensions);
-    const words = text.toLowerCase().match(WORD) ?? [];
     let previous: string | undefined;
-    for (const word of words) {
+    for (const word of words(text)) {
       const weight = COMMON.has(word) ? 0.25 : 1;
       this.add(vector, fnv1a(word, 0x811c9dc5), weight);
       if (previous !== undefined) this.add(vector, fnv1a(word, fnv1a(previous, 0x9e3779b9)), 0.5 * weight);
@@ -61,6 +75,16 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const index = (hash >>> 1) % this.dimensions;
     vector[index] += hash & 1 ? weight : -weight;
   }
+}
+
+/** Lower-case words, each identifier followed by its parts. */
+function words(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.match(WORD) ?? []) {
+    out.push(raw.toLowerCase());
+    if (HAS_PARTS.test(raw)) for (const part of raw.split(IDENTIFIER_PARTS)) out.push(part.toLowerCase());
+  }
+  return out;
 }
 
 function fnv1a(text: string, seed: number): number {

@@ -17,6 +17,7 @@ export class IngestionProcessor implements OnModuleInit {
 
   onModuleInit(): void {
     this.scheduler.every(JobName.PurgeChunkWrites, CHUNK_WRITES_SWEEP_MS, () => ({}));
+    this.scheduler.atStart(JobName.ReembedLocal, () => ({}));
   }
 
   @JobHandler({ queue: QueueName.Ingestion, name: JobName.IngestSource })
@@ -28,5 +29,11 @@ export class IngestionProcessor implements OnModuleInit {
   @JobHandler({ queue: QueueName.Maintenance, name: JobName.PurgeChunkWrites })
   purgeChunkWrites(): Promise<{ deleted: number }> {
     return this.ingestion.purgeAbandonedWrites();
+  }
+
+  /** Vectors of an older local embedding provider, after an upgrade. */
+  @JobHandler({ queue: QueueName.Maintenance, name: JobName.ReembedLocal })
+  reembedLocal(_payload: JobPayloads[JobName.ReembedLocal], context: JobContext): Promise<Record<string, number>> {
+    return this.ingestion.reembedLocal(context);
   }
 }

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ChunksRepository, WRITE_BATCH_MS } from '../chunks/chunks.repository';
-import { inTimedBatches } from '../common/async';
+import { inTimedBatches, inTimedSteps } from '../common/async';
 import { uuidv7 } from '../common/uuid';
 import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
-import { LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
+import { LOCAL_EMBEDDING_FAMILY, LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
 import { EmbeddingDimensionError } from '../embeddings/openai-embedding.provider';
 import { type JobContext, JobCancelledError, PermanentJobError } from '../queue/job.types';
 import { SummariesService } from '../summaries/summaries.service';
@@ -177,6 +177,42 @@ export class IngestionService {
     const deleted = await this.chunks.purgeRetired({ abandonedBefore: new Date(Date.now() - ABANDONED_WRITE_MS) });
     if (deleted > 0) this.logger.log(`deleted ${deleted} chunk(s) of retired or abandoned writes`);
     return { deleted };
+  }
+
+  /**
+   * After an upgrade that changed the local provider (its version is part of the model id stored
+   * with every vector), re-embeds in place the chunks and summary nodes an older version made, so
+   * search finds them again without re-ingesting anything: the local embedding of a chunk depends
+   * only on its stored text and heading path. Runs once at every start (a walk over the tables in
+   * key order; nothing to do after the first), in batches of about WRITE_BATCH_MS; rows are
+   * locked per batch, so instances starting together share the work. Until a row is re-embedded
+   * search does not see it, as after any model change. Other providers: nothing to do (a change
+   * of model is `npm run reindex`).
+   */
+  async reembedLocal(context: JobContext): Promise<{ chunks: number; summaries: number }> {
+    const provider = this.embeddings;
+    if (!(provider instanceof LocalEmbeddingProvider)) return { chunks: 0, summaries: 0 };
+    const walk = (batch: (after: string | null, limit: number) => Promise<{ last: string | null; count: number }>) => {
+      let after: string | null = null;
+      return inTimedSteps(
+        async (size) => {
+          const { last, count } = await batch(after, size);
+          after = last;
+          return count;
+        },
+        { targetMs: WRITE_BATCH_MS, initial: 20, max: 1000, signal: context.signal },
+      );
+    };
+    const chunks = await walk((after, limit) =>
+      this.chunks.reembedBatch(LOCAL_EMBEDDING_FAMILY, provider.id, provider.dimensions, after, limit, (rows) =>
+        rows.map((row) => toPgVector(provider.embedOne(embeddingInput(row)))),
+      ),
+    );
+    const summaries = await walk((after, limit) => this.summaries.reembedLocalBatch(provider, after, limit));
+    if (chunks + summaries > 0) {
+      this.logger.log(`re-embedded ${chunks} chunk(s) and ${summaries} summary node(s) with ${provider.id}`);
+    }
+    return { chunks, summaries };
   }
 
   /** Embeds chunks in batches, reporting progress between batches (which also notices cancellation). */

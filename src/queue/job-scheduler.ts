@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { uuidv7 } from '../common/uuid';
 import { type JobNameOf, type JobPayloadOf } from './job.types';
 import { JobsService } from './jobs.service';
 
@@ -17,6 +18,7 @@ interface PeriodicJob<N extends JobNameOf = JobNameOf> {
 export class JobScheduler {
   private readonly logger = new Logger(JobScheduler.name);
   private readonly jobs: PeriodicJob[] = [];
+  private readonly once: { name: JobNameOf; payload: () => JobPayloadOf<JobNameOf> }[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly jobsService: JobsService) {}
@@ -25,7 +27,19 @@ export class JobScheduler {
     this.jobs.push({ name, everyMs, payload });
   }
 
+  /** A job enqueued once each time an instance starts (its own key: every instance runs it). */
+  atStart<N extends JobNameOf>(name: N, payload: () => JobPayloadOf<N>): void {
+    this.once.push({ name, payload });
+  }
+
   start(): void {
+    for (const job of this.once) {
+      this.jobsService
+        .enqueue(job.name, `start:${uuidv7()}`, job.payload())
+        .catch((error: unknown) =>
+          this.logger.warn(`could not enqueue start-up job ${job.name}: ${(error as Error).message}`),
+        );
+    }
     for (const job of this.jobs) {
       void this.tick(job);
       const timer = setInterval(() => void this.tick(job), job.everyMs);

@@ -10,6 +10,7 @@ export enum JobName {
   PurgeFinishedJobs = 'maintenance.purge-finished-jobs',
   PurgeDeletedNotebooks = 'maintenance.purge-deleted-notebooks',
   PurgeChunkWrites = 'maintenance.purge-chunk-writes',
+  ReembedLocal = 'maintenance.reembed-local',
   IngestSource = 'ingestion.ingest-source',
   SummarizeSource = 'summaries.summarize-source',
   SummarizeNotebook = 'summaries.summarize-notebook',
@@ -24,6 +25,8 @@ export interface JobPayloads {
   [JobName.PurgeDeletedNotebooks]: Record<string, never>;
   /** Delete the rows of retired (and long-abandoned) chunk writes. */
   [JobName.PurgeChunkWrites]: Record<string, never>;
+  /** Re-embed in place what an older version of the local embedding provider embedded. */
+  [JobName.ReembedLocal]: Record<string, never>;
   /** Ingest a source as it is at `revision`; a later revision supersedes this job. */
   [JobName.IngestSource]: { sourceId: string; revision: number };
   /** Build the summary tree of a source as it is at `revision`. */

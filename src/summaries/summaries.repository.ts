@@ -33,6 +33,35 @@ export class SummariesRepository {
     private readonly writes: BackgroundWrites,
   ) {}
 
+  /** Like ChunksRepository.reembedBatch, for summary nodes (embedded from their text alone). */
+  async reembedBatch(
+    family: string,
+    current: string,
+    dimensions: number,
+    after: string | null,
+    limit: number,
+    embed: (texts: readonly string[]) => string[],
+  ): Promise<{ last: string | null; count: number }> {
+    return this.writes.run(() =>
+      this.em.fork().transactional(async (em) => {
+        const db = em.getKysely();
+        const { rows } = await sql<{ id: string; text: string }>`
+          select id, text from summaries
+          where (${after}::uuid is null or id > ${after}::uuid)
+            and embedding_model like ${`${family}%`} and embedding_model <> ${current}
+            and vector_dims(embedding) = ${dimensions}
+          order by id limit ${limit} for update skip locked`.execute(db);
+        if (rows.length === 0) return { last: null, count: 0 };
+        const vectors = embed(rows.map((r) => r.text));
+        await sql`
+          update summaries s set embedding = v.embedding::vector, embedding_model = ${current}
+          from unnest(${rows.map((r) => r.id)}::uuid[], ${vectors}::text[]) as v(id, embedding)
+          where s.id = v.id`.execute(db);
+        return { last: rows[rows.length - 1].id, count: rows.length };
+      }),
+    );
+  }
+
   /** A ready source at this revision: its notebook, else null (deleted, superseded, failed). */
   async readySource(sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
     const { rows } = await sql<{ notebook_id: string }>`

@@ -3,6 +3,7 @@ import { type EntityManager } from '@mikro-orm/postgresql';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
+import { LOCAL_EMBEDDING_FAMILY, type LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
 import { tokenizer } from '../ingestion/chunking/tokenizer';
 import { ChatModel } from '../llm/chat-model';
 import { observeLlmCall } from '../llm/llm-metrics';
@@ -57,6 +58,25 @@ export class SummariesService {
       { key: `${sourceId}:${revision}`, payload: { sourceId, revision } },
     ]);
     return dispatch;
+  }
+
+  /**
+   * One batch of {@link IngestionService.reembedLocal} over summary nodes: re-embeds in place up to
+   * `limit` nodes after `after` that an older version of the local provider embedded.
+   */
+  reembedLocalBatch(
+    provider: LocalEmbeddingProvider,
+    after: string | null,
+    limit: number,
+  ): Promise<{ last: string | null; count: number }> {
+    return this.repository.reembedBatch(
+      LOCAL_EMBEDDING_FAMILY,
+      provider.id,
+      provider.dimensions,
+      after,
+      limit,
+      (texts) => texts.map((text) => toPgVector(provider.embedOne(text))),
+    );
   }
 
   /** After a source left a notebook: its tree went with it (cascade); the notebook's top changes. */

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { CHUNK_TSV } from '../../src/chunks/chunks.repository';
 import { EmbeddingProvider as EmbeddingProviderToken } from '../../src/embeddings/embedding-provider';
+import { LOCAL_EMBEDDING_VERSION } from '../../src/embeddings/local-embedding.provider';
 import { type NotebookRow } from '../../src/notebooks/notebooks.repository';
 import { RetrievalService } from '../../src/retrieval/retrieval.service';
 import { bearer, signup, type TestUser } from '../utils/auth';
@@ -223,7 +224,7 @@ describe('hybrid retrieval, RAPTOR summaries and the local answerer', () => {
         sut,
         `insert into chunks (id, source_id, notebook_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model, tsv)
          select gen_random_uuid(), '00000000-0000-7000-8000-00000000c0de', '${crowd}', g, text, 5, 'h' || g, '{}',
-                (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), 'local-hash-v1:384',
+                (select array_agg(random() - 0.5)::vector(384) from generate_series(1, 384) x where g > 0), '${LOCAL_EMBEDDING_VERSION}:384',
                 ${CHUNK_TSV}
          from generate_series(1, 1501) g,
               lateral (select case when g <= 1500 then 'pelican cache eviction filler ' || g else 'pelican zebra quokka filler' end as text,

@@ -1,0 +1,274 @@
+/* eslint-disable no-console -- benchmarks report on stdout */
+// npm run bench:embedder — the offline embedder's variants and an offline reranker,
+// measured on bench:quality's corpora without ingesting them again: reads the chunks that
+// `npm run bench:quality` left in folio_bench_quality (run it first), embeds them with each
+// variant in this process, and replays Folio's hybrid retrieval for each query (exact vector
+// list, the same full-text list from the database, reciprocal rank fusion with the default
+// weights). The variant `v2 (shipped)` is what Folio ships; its hybrid figures must equal
+// bench:quality's (a check on the replay); `v1` is the provider before identifier parts, rebuilt
+// here from its features (so variants can weight each word). Prints recall@5 and MRR@10 per variant, vector-only
+// and hybrid, with and without the BM25 reranker over the fused candidates.
+//
+// Environment: BENCH_QUALITY_QUERIES (default 400), BENCH_QUALITY_CORPORA (default python,r),
+// BENCH_VARIANTS (comma list, default all).
+import { Client } from 'pg';
+import { type ChunkPosition } from '../src/chunks/chunk.entity';
+import { LocalEmbeddingProvider } from '../src/embeddings/local-embedding.provider';
+import { embeddingInput } from '../src/ingestion/processing/prepare-document';
+import { envNumber, machineSummary } from './lib';
+import { corpusByName, sampleOf, type Scores, score } from './quality-corpora';
+
+const DIMENSIONS = 384;
+const CANDIDATES = 40;
+const RRF_K = 60;
+
+interface Chunk {
+  id: string;
+  text: string;
+  position: ChunkPosition;
+  title: string;
+  unit: string;
+}
+
+/** Word statistics of one notebook's chunks, for the variants that weight by rarity. */
+interface Stats {
+  df: Map<string, number>;
+  n: number;
+  avgLength: number;
+}
+
+type Variant = (text: string, stats: Stats, query: boolean) => Float32Array;
+
+const WORD = /[\p{L}\p{N}]+/gu;
+const words = (text: string): string[] => text.toLowerCase().match(WORD) ?? [];
+
+function statsOf(chunks: readonly Chunk[]): Stats {
+  const df = new Map<string, number>();
+  let total = 0;
+  for (const c of chunks) {
+    const ws = words(embeddingInput(c));
+    total += ws.length;
+    for (const w of new Set(ws)) df.set(w, (df.get(w) ?? 0) + 1);
+  }
+  return { df, n: chunks.length, avgLength: total / Math.max(1, chunks.length) };
+}
+
+const idf = (stats: Stats, word: string): number => {
+  const df = stats.df.get(word) ?? 0;
+  return Math.log(1 + (stats.n - df + 0.5) / (df + 0.5));
+};
+
+const provider = new LocalEmbeddingProvider(DIMENSIONS);
+
+/** The provider's features with each word's features (its own, its bigram, its trigrams) scaled by a weight. */
+function weightedEmbed(text: string, weightOf: (word: string) => number): Float32Array {
+  return normalise(damp(rawFeatures(text, weightOf)));
+}
+
+// LocalEmbeddingProvider v1's feature sums (before damping), each word's features scaled by a
+// weight of the word; v2 is v1 over the text with identifiers followed by their parts.
+const COMMON = new Set(
+  'a an the and or of to in on at by for with from as is are was were be been it its this that these those not no do does did has have had will would can could should may might than then there their they them he she we you your our i'.split(
+    ' ',
+  ),
+);
+function rawFeatures(text: string, weightOf: (word: string) => number): Float32Array {
+  const vector = new Float32Array(DIMENSIONS);
+  let previous: string | undefined;
+  for (const word of words(text)) {
+    const scale = weightOf(word);
+    const weight = (COMMON.has(word) ? 0.25 : 1) * scale;
+    add(vector, fnv1a(word, 0x811c9dc5), weight);
+    if (previous !== undefined) add(vector, fnv1a(word, fnv1a(previous, 0x9e3779b9)), 0.5 * weight);
+    if (word.length > 3 && !COMMON.has(word)) {
+      const padded = `^${word}$`;
+      for (let i = 0; i + 3 <= padded.length; i++) add(vector, fnv1a(padded.slice(i, i + 3), 0x01000193), 0.2 * scale);
+    }
+    previous = word;
+  }
+  return vector;
+}
+function add(vector: Float32Array, hash: number, weight: number): void {
+  vector[(hash >>> 1) % DIMENSIONS] += hash & 1 ? weight : -weight;
+}
+function fnv1a(text: string, seed: number): number {
+  let hash = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+function damp(v: Float32Array): Float32Array {
+  for (let i = 0; i < v.length; i++) v[i] = Math.sign(v[i]) * Math.log1p(Math.abs(v[i]));
+  return v;
+}
+function normalise(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return v;
+}
+
+/** v2's identifier parts, as text: "IntervalStyle" → "IntervalStyle Interval Style". */
+function splitIdentifiers(text: string): string {
+  return text.replace(/[\p{L}\p{N}]+/gu, (w) => {
+    const parts = w.split(/(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u);
+    return parts.length > 1 ? `${w} ${parts.join(' ')}` : w;
+  });
+}
+
+const VARIANTS: Record<string, Variant> = {
+  'v2 (shipped)': (text) => provider.embedOne(text),
+  'v1 (no identifier parts)': (text) => weightedEmbed(text, () => 1),
+  'v1 + idf query': (text, stats, query) =>
+    query ? weightedEmbed(text, (w) => idf(stats, w)) : weightedEmbed(text, () => 1),
+  'v1 + idf both': (text, stats) => weightedEmbed(text, (w) => idf(stats, w)),
+  'v2 + idf query': (text, stats, query) =>
+    query ? weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w)) : provider.embedOne(text),
+  'v2 + idf² query': (text, stats, query) =>
+    query ? weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w) ** 2) : provider.embedOne(text),
+  'v2 + sqrt idf both': (text, stats) => weightedEmbed(splitIdentifiers(text), (w) => Math.sqrt(idf(stats, w))),
+  'v2 + idf both': (text, stats) => weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w)),
+};
+
+/** Inputs per chunk: the chunk as Folio embeds it, or with its heading path twice. */
+const INPUTS: Record<string, (c: Chunk) => string> = {
+  'heading path once': (c) => embeddingInput(c),
+  'heading path twice': (c) =>
+    c.position.headingPath?.length ? `${c.position.headingPath.join(' › ')}\n${embeddingInput(c)}` : c.text,
+};
+
+/** Okapi BM25 (k1 1.2, b 0.75) over the fused candidates, with the notebook's word statistics. */
+function bm25(query: string, texts: readonly string[], stats: Stats): number[] {
+  const q = [...new Set(words(query))];
+  return texts.map((text) => {
+    const ws = words(text);
+    const tf = new Map<string, number>();
+    for (const w of ws) tf.set(w, (tf.get(w) ?? 0) + 1);
+    let s = 0;
+    for (const w of q) {
+      const f = tf.get(w) ?? 0;
+      if (f > 0) s += (idf(stats, w) * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * ws.length) / stats.avgLength));
+    }
+    return s;
+  });
+}
+
+const dot = (a: Float32Array, b: Float32Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+
+async function main(): Promise<void> {
+  const sample = envNumber('BENCH_QUALITY_QUERIES', 400);
+  const names = (process.env.BENCH_QUALITY_CORPORA ?? 'python,r').split(',').map((n) => n.trim());
+  const only = process.env.BENCH_VARIANTS?.split(',').map((v) => v.trim());
+  console.log(`bench embedder-variants on ${machineSummary()}`);
+  const db = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/folio_bench_quality' });
+  await db.connect();
+  try {
+    for (const name of names) {
+      const corpus = corpusByName(name);
+      const queries = sampleOf(corpus, sample);
+      const nb = await db.query<{ id: string }>('select id from notebooks where name = $1 and deleted_at is null', [
+        corpus.name,
+      ]);
+      if (nb.rows.length === 0) throw new Error(`${corpus.name} is not ingested: run npm run bench:quality first`);
+      const notebook = nb.rows[0].id;
+      const { rows } = await db.query<{ id: string; text: string; position: ChunkPosition; title: string }>(
+        `select c.id, c.text, c.position, s.title from chunks c join sources s on s.id = c.source_id
+         where c.notebook_id = $1 order by c.id`,
+        [notebook],
+      );
+      const chunks: Chunk[] = rows.map((r) => ({
+        ...r,
+        unit: corpus.unitOf({ sourceTitle: r.title, position: r.position }),
+      }));
+      const byId = new Map(chunks.map((c) => [c.id, c]));
+      const stats = statsOf(chunks);
+      console.log(`\n${corpus.name}: ${chunks.length} chunks, ${queries.length} queries`);
+
+      // The full-text list, as Folio's scan path ranks it (every word first, then cover density).
+      const textLists: string[][] = [];
+      for (const { query } of queries) {
+        const t = await db.query<{ id: string }>(
+          `with lexemes as (select quote_literal(l) as l from unnest(tsvector_to_array(to_tsvector('english', $2::text))) l),
+                tq as (select to_tsquery('simple', coalesce((select string_agg(l, ' | ') from lexemes), '')) as q,
+                              to_tsquery('simple', coalesce((select string_agg(l, ' & ') from lexemes), '')) as q_all),
+                tm as (select c.id, c.tsv from chunks c, tq where c.notebook_id = $1 and c.tsv @@ tq.q
+                       order by ts_match_vq(c.tsv, tq.q_all) desc limit 500)
+           select x.id from tm x, tq order by x.tsv @@ tq.q_all desc, ts_rank_cd(x.tsv, tq.q, 32) desc, x.id limit $3`,
+          [notebook, query, CANDIDATES],
+        );
+        textLists.push(t.rows.map((r) => r.id));
+      }
+
+      console.log(`${'variant'.padEnd(44)} vector r@5/MRR   hybrid r@5/MRR   +bm25 r@5/MRR    bm25 fused r@5/MRR`);
+      for (const [inputName, input] of Object.entries(INPUTS)) {
+        for (const [variantName, variant] of Object.entries(VARIANTS)) {
+          if (only && !only.includes(variantName)) continue;
+          if (inputName !== 'heading path once' && variantName !== 'v2 (shipped)') continue;
+          const vectors = chunks.map((c) => variant(input(c), stats, false));
+          const totals = { vector: zero(), hybrid: zero(), bm25: zero(), fused3: zero() };
+          queries.forEach(({ query, relevant }, qi) => {
+            const qv = variant(query, stats, true);
+            const vlist = chunks
+              .map((c, i) => ({ id: c.id, d: 1 - dot(qv, vectors[i]) }))
+              .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+              .slice(0, CANDIDATES)
+              .map((x) => x.id);
+            const fused = new Map<string, number>();
+            vlist.forEach((id, r) => fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + r + 1)));
+            textLists[qi].forEach((id, r) => fused.set(id, (fused.get(id) ?? 0) + 1 / (RRF_K + r + 1)));
+            const hybrid = [...fused.entries()]
+              .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+              .slice(0, CANDIDATES)
+              .map(([id]) => id);
+            const bm = bm25(
+              query,
+              hybrid.map((id) => embeddingInput(byId.get(id)!)),
+              stats,
+            );
+            const reranked = hybrid
+              .map((id, i) => ({ id, s: bm[i], r: i }))
+              .sort((a, b) => b.s - a.s || a.r - b.r)
+              .map((x) => x.id);
+            // BM25 as a third ranked list fused with the other two, instead of replacing their order.
+            const bmFused = new Map(fused);
+            reranked.forEach((id, r) => bmFused.set(id, (bmFused.get(id) ?? 0) + 1 / (RRF_K + r + 1)));
+            const fused3 = hybrid
+              .map((id, i) => ({ id, s: bmFused.get(id)!, r: i }))
+              .sort((a, b) => b.s - a.s || a.r - b.r)
+              .map((x) => x.id);
+            const unit = (ids: string[]): string[] => ids.map((id) => byId.get(id)!.unit);
+            plus(totals.vector, score(unit(vlist), relevant));
+            plus(totals.hybrid, score(unit(hybrid), relevant));
+            plus(totals.bm25, score(unit(reranked), relevant));
+            plus(totals.fused3, score(unit(fused3), relevant));
+          });
+          const f = (s: Scores): string =>
+            `${(s.recall5 / queries.length).toFixed(3)} / ${(s.mrr10 / queries.length).toFixed(3)}`;
+          console.log(
+            `${`${variantName}, ${inputName}`.padEnd(44)} ${f(totals.vector)}    ${f(totals.hybrid)}    ${f(totals.bm25)}    ${f(totals.fused3)}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+const zero = (): Scores => ({ recall5: 0, mrr10: 0 });
+const plus = (t: Scores, s: Scores): void => {
+  t.recall5 += s.recall5;
+  t.mrr10 += s.mrr10;
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
