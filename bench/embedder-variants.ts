@@ -1,13 +1,16 @@
 /* eslint-disable no-console -- benchmarks report on stdout */
-// npm run bench:embedder — the offline embedder's variants and an offline reranker,
+// npm run bench:embedder — the offline embedder's variants, an offline reranker and other fusions,
 // measured on bench:quality's corpora without ingesting them again: reads the chunks that
 // `npm run bench:quality` left in folio_bench_quality (run it first), embeds them with each
 // variant in this process, and replays Folio's hybrid retrieval for each query (exact vector
 // list, the same full-text list from the database, reciprocal rank fusion with the default
-// weights). The variant `v2 (shipped)` is what Folio ships; its hybrid figures must equal
-// bench:quality's (a check on the replay); `v1` is the provider before identifier parts, rebuilt
-// here from its features (so variants can weight each word). Prints recall@5 and MRR@10 per variant, vector-only
-// and hybrid, with and without the BM25 reranker over the fused candidates.
+// weights), then, on the shipped variant, reranking and fusion experiments: BM25 (corpus
+// statistics of the notebook) reranking the fused candidates or fused with them, parent-document
+// lists (each chunk's source, or its section, ranked by full text over its whole text) fused in,
+// and diversification (at most n chunks of a source or section first). The variant
+// `v2 (shipped)` is what Folio ships; its hybrid figures must equal bench:quality's (a check on
+// the replay); `v1` is the provider before identifier parts, rebuilt here from its features (so
+// variants can weight each word). Prints recall@5 and MRR@10 over the judged units.
 //
 // Environment: BENCH_QUALITY_QUERIES (default 400), BENCH_QUALITY_CORPORA (default python,r),
 // BENCH_VARIANTS (comma list, default all).
@@ -206,13 +209,42 @@ async function main(): Promise<void> {
         textLists.push(t.rows.map((r) => r.id));
       }
 
-      console.log(`${'variant'.padEnd(44)} vector r@5/MRR   hybrid r@5/MRR   +bm25 r@5/MRR    bm25 fused r@5/MRR`);
+      // Parent-document lists: each chunk's parent (its source; its section: source + heading path)
+      // ranked by full text over the parent's whole text, as the whole-unit baseline ranks units.
+      const parentOf = {
+        source: (c: Chunk): string => c.title,
+        section: (c: Chunk): string => `${c.title} › ${(c.position.headingPath ?? []).join(' › ')}`,
+      };
+      const parentLists: Record<keyof typeof parentOf, string[][]> = { source: [], section: [] };
+      for (const kind of Object.keys(parentOf) as (keyof typeof parentOf)[]) {
+        const groups = new Map<string, string[]>();
+        for (const c of chunks) groups.set(parentOf[kind](c), [...(groups.get(parentOf[kind](c)) ?? []), c.text]);
+        await db.query('drop table if exists lab_parents');
+        // A tsvector holds at most 1 MB: a longer parent is indexed by its first 500,000 characters.
+        await db.query(
+          `create temp table lab_parents as
+           select p as parent, to_tsvector('english', left(t, 500000)) as tsv from unnest($1::text[], $2::text[]) as x(p, t)`,
+          [[...groups.keys()], [...groups.values()].map((texts) => texts.join('\n'))],
+        );
+        for (const { query } of queries) {
+          const r = await db.query<{ parent: string }>(
+            `with q as (select to_tsquery('simple', coalesce((select string_agg(quote_literal(l), ' | ')
+                          from unnest(tsvector_to_array(to_tsvector('english', $1::text))) l), '')) as q)
+             select parent from lab_parents, q where tsv @@ q.q order by ts_rank_cd(tsv, q.q, 32) desc, parent limit $2`,
+            [query, CANDIDATES],
+          );
+          parentLists[kind].push(r.rows.map((x) => x.parent));
+        }
+      }
+
+      console.log(`${'variant'.padEnd(44)} vector r@5/MRR   hybrid r@5/MRR`);
+      const experiments = new Map<string, Scores>();
       for (const [inputName, input] of Object.entries(INPUTS)) {
         for (const [variantName, variant] of Object.entries(VARIANTS)) {
           if (only && !only.includes(variantName)) continue;
           if (inputName !== 'heading path once' && variantName !== 'v2 (shipped)') continue;
           const vectors = chunks.map((c) => variant(input(c), stats, false));
-          const totals = { vector: zero(), hybrid: zero(), bm25: zero(), fused3: zero() };
+          const totals = { vector: zero(), hybrid: zero() };
           queries.forEach(({ query, relevant }, qi) => {
             const qv = variant(query, stats, true);
             const vlist = chunks
@@ -246,15 +278,56 @@ async function main(): Promise<void> {
             const unit = (ids: string[]): string[] => ids.map((id) => byId.get(id)!.unit);
             plus(totals.vector, score(unit(vlist), relevant));
             plus(totals.hybrid, score(unit(hybrid), relevant));
-            plus(totals.bm25, score(unit(reranked), relevant));
-            plus(totals.fused3, score(unit(fused3), relevant));
+            if (variantName !== 'v2 (shipped)' || inputName !== 'heading path once') return;
+            const experiment = (name: string, ids: string[]): void => {
+              const t = experiments.get(name) ?? zero();
+              plus(t, score(unit(ids), relevant));
+              experiments.set(name, t);
+            };
+            experiment('hybrid (as shipped)', hybrid);
+            experiment('BM25 reranks the fused list', reranked);
+            experiment('BM25 as a third fused list', fused3);
+            // Parent-document scoring: the parent's rank as one more list every chunk inherits.
+            for (const kind of Object.keys(parentOf) as (keyof typeof parentOf)[]) {
+              const rank = new Map(parentLists[kind][qi].map((p, r) => [p, r]));
+              const pool = [...new Set([...vlist, ...textLists[qi]])];
+              for (const weight of [0.5, 1]) {
+                const withParent = pool
+                  .map((id) => {
+                    const r = rank.get(parentOf[kind](byId.get(id)!));
+                    return { id, s: (fused.get(id) ?? 0) + (r === undefined ? 0 : weight / (RRF_K + r + 1)) };
+                  })
+                  .sort((a, b) => b.s - a.s || (a.id < b.id ? -1 : 1))
+                  .map((x) => x.id);
+                experiment(`+ ${kind} list (weight ${weight})`, withParent);
+              }
+            }
+            // Diversified: at most n chunks of one parent among the first ones, the rest after.
+            for (const kind of Object.keys(parentOf) as (keyof typeof parentOf)[]) {
+              for (const n of [1, 2]) {
+                const seen = new Map<string, number>();
+                const first: string[] = [];
+                const later: string[] = [];
+                for (const id of hybrid) {
+                  const parent = parentOf[kind](byId.get(id)!);
+                  const k = (seen.get(parent) ?? 0) + 1;
+                  seen.set(parent, k);
+                  (k <= n ? first : later).push(id);
+                }
+                experiment(`at most ${n} chunk(s) per ${kind} first`, [...first, ...later]);
+              }
+            }
           });
           const f = (s: Scores): string =>
             `${(s.recall5 / queries.length).toFixed(3)} / ${(s.mrr10 / queries.length).toFixed(3)}`;
-          console.log(
-            `${`${variantName}, ${inputName}`.padEnd(44)} ${f(totals.vector)}    ${f(totals.hybrid)}    ${f(totals.bm25)}    ${f(totals.fused3)}`,
-          );
+          console.log(`${`${variantName}, ${inputName}`.padEnd(44)} ${f(totals.vector)}    ${f(totals.hybrid)}`);
         }
+      }
+      console.log(`\n${'reranking and fusion, on v2 (shipped)'.padEnd(44)} r@5/MRR`);
+      for (const [name, t] of experiments) {
+        console.log(
+          `${name.padEnd(44)} ${(t.recall5 / queries.length).toFixed(3)} / ${(t.mrr10 / queries.length).toFixed(3)}`,
+        );
       }
     }
   } finally {

@@ -119,10 +119,10 @@ function scanCandidates(d: number, inScope: string): string {
       limit $6
     ),
     tm as (
-      select c.id, c.tsv
+      select c.id, c.tsv, ts_match_vq(c.tsv, tq.q_all) as every
       from unnest($1::uuid[]) as nb(id) join chunks c on c.notebook_id = nb.id, tq
       where $9::float8 > 0 and ${IN_SOURCES} and c.tsv @@ tq.q
-      order by ts_match_vq(c.tsv, tq.q_all) desc
+      order by every desc
       limit ${TEXT_MATCH_CAP}
     ),`;
 }
@@ -154,7 +154,11 @@ function indexCandidates(inScope: string): string {
         and ${inScope} and c.tsv @@ tq.q and not c.tsv @@ tq.q_most and not c.tsv @@ tq.q_all
       limit ${ANY_WORD_CAP}
     ),
-    tm as (select id, tsv from t_all union all select id, tsv from t_most union all select id, tsv from t_any),`;
+    tm as (
+      select id, tsv, true as every from t_all
+      union all select id, tsv, false from t_most
+      union all select id, tsv, false from t_any
+    ),`;
 }
 
 /** The source filter, embedding model and visibility (no write in flight) of every candidate chunk `c`. */
@@ -229,7 +233,9 @@ function params(q: HybridQuery): unknown[] {
  * the question above the others, then by cover density (heading words weigh more, see CHUNK_TSV):
  * ranked by cover density alone, a chunk repeating one common word of the question outranked one
  * holding all of them (bench:quality hybrid MRR@10 with heading words weighted, Python manual: 0.461 → 0.519; R
- * manuals: 0.506 → 0.556).
+ * manuals: 0.506 → 0.556). Whether a match holds every word is known from how it was found
+ * (the scan path orders its matches by it, the index path's first tier holds only such chunks),
+ * never tested a second time.
  */
 function fusionSql(d: number, path: 'scan' | 'index', summaries: boolean): string {
   const inScope = `c.notebook_id = any($1::uuid[]) and ${IN_SOURCES}`;
@@ -247,9 +253,9 @@ function fusionSql(d: number, path: 'scan' | 'index', summaries: boolean): strin
     ),
 ${path === 'scan' ? scanCandidates(d, inScope) : indexCandidates(inScope)}
     tc as (
-      select x.id, ts_rank_cd(x.tsv, tq.q, 32) as s, x.tsv @@ tq.q_all as every
+      select x.id, ts_rank_cd(x.tsv, tq.q, 32) as s, x.every
       from tm x, tq
-      order by every desc, s desc, id
+      order by x.every desc, s desc, x.id
       limit $6
     ),
 ${summaries ? summaryCandidates(d) : ''}    ranked as (
