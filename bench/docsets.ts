@@ -3,10 +3,10 @@
 // generators — Sphinx (the Python manual), DocBook XHTML (the PostgreSQL manual, the Debian
 // Reference), Texinfo (the R manuals) — uploaded through the API in server mode. Prints, for
 // each, how many pages became ready or failed (and why), the chunks and the time.
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { json, notebook, user, withFolio } from './fairness';
+import { debianDoc } from './python-docs';
 
 const SETS: { label: string; pkg: string; under: string }[] = [
   { label: 'Sphinx: Python 3.11 manual', pkg: 'python3.11-doc', under: 'usr/share/doc/python3.11/html' },
@@ -20,9 +20,7 @@ const SETS: { label: string; pkg: string; under: string }[] = [
 ];
 
 function pagesOf(pkg: string, under: string): string[] {
-  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-debian-doc.sh'), pkg], {
-    encoding: 'utf8',
-  }).trim();
+  const root = debianDoc(pkg);
   const pages = new Set<string>();
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {

@@ -7,9 +7,14 @@ import { type Client } from 'pg';
 
 export const FILES_PER_REQUEST = 25;
 
-/** Downloads and unpacks the package if needed (scripts/fetch-python-docs.sh); returns the HTML root. */
+/** Downloads and unpacks a Debian documentation package if needed (scripts/fetch-debian-doc.sh); returns where. */
+export function debianDoc(pkg: string): string {
+  return execFileSync('bash', [join(__dirname, '../../scripts/fetch-debian-doc.sh'), pkg], { encoding: 'utf8' }).trim();
+}
+
+/** The HTML root of Debian's python3.11-doc, unpacked if needed. */
 export function pythonDocsRoot(): string {
-  return execFileSync('bash', [join(__dirname, '../../scripts/fetch-python-docs.sh')], { encoding: 'utf8' }).trim();
+  return join(debianDoc('python3.11-doc'), 'usr/share/doc/python3.11/html');
 }
 
 export function htmlPages(root: string): string[] {

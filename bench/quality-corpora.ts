@@ -1,11 +1,10 @@
 // The corpora of bench:quality (and bench/embedder-variants.ts): real manuals with human-made
 // relevance judgements (their indexes), fetched from Debian's documentation packages.
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { htmlPages, pageTitle, pythonDocsRoot } from './python-docs';
+import { debianDoc, htmlPages, pageTitle, pythonDocsRoot } from './python-docs';
 
 export interface Judgement {
   query: string;
@@ -99,9 +98,7 @@ const sectionKey = (title: string): string =>
     .toLowerCase();
 
 function rCorpus(): Corpus {
-  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-debian-doc.sh'), 'r-doc-html'], {
-    encoding: 'utf8',
-  }).trim();
+  const root = debianDoc('r-doc-html');
   const dir = join(root, 'usr/share/R/doc/manual');
   const manuals = readdirSync(dir)
     .filter((f) => f.endsWith('.html'))
@@ -154,9 +151,7 @@ function rCorpus(): Corpus {
 // --- The PostgreSQL manual: pages, judged by its index (an independent check, not in the default run) ---
 
 function postgresCorpus(): Corpus {
-  const root = execFileSync('bash', [join(__dirname, '../../scripts/fetch-debian-doc.sh'), 'postgresql-doc-15'], {
-    encoding: 'utf8',
-  }).trim();
+  const root = debianDoc('postgresql-doc-15');
   const dir = join(root, 'usr/share/doc/postgresql-doc-15/html');
   const pages = readdirSync(dir)
     .filter((f) => f.endsWith('.html') && f !== 'bookindex.html')

@@ -52,15 +52,14 @@ export async function inTimedBatches<T>(
   run: (batch: readonly T[], done: number) => Promise<void>,
   options: BatchOptions,
 ): Promise<void> {
-  let size = options.initial;
-  for (let i = 0; i < items.length;) {
+  let i = 0;
+  await inTimedSteps(async (size) => {
     const batch = items.slice(i, i + size);
-    const started = performance.now();
+    if (batch.length === 0) return 0;
     await run(batch, i + batch.length);
     i += batch.length;
-    const ms = Math.max(1, performance.now() - started);
-    size = Math.max(1, Math.min(options.max, Math.round((batch.length * options.targetMs) / ms)));
-  }
+    return batch.length;
+  }, options);
 }
 
 /**
