@@ -9,14 +9,14 @@
 // lists (each chunk's source, or its section, ranked by full text over its whole text) fused in,
 // and diversification (at most n chunks of a source or section first). The variant
 // `v2 (shipped)` is what Folio ships; its hybrid figures must equal bench:quality's (a check on
-// the replay); `v1` is the provider before identifier parts, rebuilt here from its features (so
-// variants can weight each word). Prints recall@5 and MRR@10 over the judged units.
+// the replay); `v1` is the provider before identifier parts (its words without their parts).
+// Prints recall@5 and MRR@10 over the judged units.
 //
 // Environment: BENCH_QUALITY_QUERIES (default 400), BENCH_QUALITY_CORPORA (default python,r),
 // BENCH_VARIANTS (comma list, default all).
 import { Client } from 'pg';
 import { type ChunkPosition } from '../src/chunks/chunk.entity';
-import { LocalEmbeddingProvider } from '../src/embeddings/local-embedding.provider';
+import { embeddingWords, LocalEmbeddingProvider } from '../src/embeddings/local-embedding.provider';
 import { embeddingInput } from '../src/ingestion/processing/prepare-document';
 import { envNumber, machineSummary } from './lib';
 import { corpusByName, sampleOf, type Scores, score } from './quality-corpora';
@@ -63,77 +63,22 @@ const idf = (stats: Stats, word: string): number => {
 
 const provider = new LocalEmbeddingProvider(DIMENSIONS);
 
-/** The provider's features with each word's features (its own, its bigram, its trigrams) scaled by a weight. */
-function weightedEmbed(text: string, weightOf: (word: string) => number): Float32Array {
-  return normalise(damp(rawFeatures(text, weightOf)));
-}
-
-// LocalEmbeddingProvider v1's feature sums (before damping), each word's features scaled by a
-// weight of the word; v2 is v1 over the text with identifiers followed by their parts.
-const COMMON = new Set(
-  'a an the and or of to in on at by for with from as is are was were be been it its this that these those not no do does did has have had will would can could should may might than then there their they them he she we you your our i'.split(
-    ' ',
-  ),
-);
-function rawFeatures(text: string, weightOf: (word: string) => number): Float32Array {
-  const vector = new Float32Array(DIMENSIONS);
-  let previous: string | undefined;
-  for (const word of words(text)) {
-    const scale = weightOf(word);
-    const weight = (COMMON.has(word) ? 0.25 : 1) * scale;
-    add(vector, fnv1a(word, 0x811c9dc5), weight);
-    if (previous !== undefined) add(vector, fnv1a(word, fnv1a(previous, 0x9e3779b9)), 0.5 * weight);
-    if (word.length > 3 && !COMMON.has(word)) {
-      const padded = `^${word}$`;
-      for (let i = 0; i + 3 <= padded.length; i++) add(vector, fnv1a(padded.slice(i, i + 3), 0x01000193), 0.2 * scale);
-    }
-    previous = word;
-  }
-  return vector;
-}
-function add(vector: Float32Array, hash: number, weight: number): void {
-  vector[(hash >>> 1) % DIMENSIONS] += hash & 1 ? weight : -weight;
-}
-function fnv1a(text: string, seed: number): number {
-  let hash = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
-function damp(v: Float32Array): Float32Array {
-  for (let i = 0; i < v.length; i++) v[i] = Math.sign(v[i]) * Math.log1p(Math.abs(v[i]));
-  return v;
-}
-function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm);
-  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] /= norm;
-  return v;
-}
-
-/** v2's identifier parts, as text: "IntervalStyle" → "IntervalStyle Interval Style". */
-function splitIdentifiers(text: string): string {
-  return text.replace(/[\p{L}\p{N}]+/gu, (w) => {
-    const parts = w.split(/(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u);
-    return parts.length > 1 ? `${w} ${parts.join(' ')}` : w;
-  });
-}
+/** v1: the provider over plain lower-case words (no identifier parts), each word's features weighted. */
+const v1 = (text: string, weightOf: (word: string) => number = () => 1): Float32Array =>
+  provider.embedWords(words(text), weightOf);
+/** v2 with each word's features weighted. */
+const v2 = (text: string, weightOf: (word: string) => number): Float32Array =>
+  provider.embedWords(embeddingWords(text), weightOf);
 
 const VARIANTS: Record<string, Variant> = {
   'v2 (shipped)': (text) => provider.embedOne(text),
-  'v1 (no identifier parts)': (text) => weightedEmbed(text, () => 1),
-  'v1 + idf query': (text, stats, query) =>
-    query ? weightedEmbed(text, (w) => idf(stats, w)) : weightedEmbed(text, () => 1),
-  'v1 + idf both': (text, stats) => weightedEmbed(text, (w) => idf(stats, w)),
-  'v2 + idf query': (text, stats, query) =>
-    query ? weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w)) : provider.embedOne(text),
-  'v2 + idf² query': (text, stats, query) =>
-    query ? weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w) ** 2) : provider.embedOne(text),
-  'v2 + sqrt idf both': (text, stats) => weightedEmbed(splitIdentifiers(text), (w) => Math.sqrt(idf(stats, w))),
-  'v2 + idf both': (text, stats) => weightedEmbed(splitIdentifiers(text), (w) => idf(stats, w)),
+  'v1 (no identifier parts)': (text) => v1(text),
+  'v1 + idf query': (text, stats, query) => (query ? v1(text, (w) => idf(stats, w)) : v1(text)),
+  'v1 + idf both': (text, stats) => v1(text, (w) => idf(stats, w)),
+  'v2 + idf query': (text, stats, query) => (query ? v2(text, (w) => idf(stats, w)) : provider.embedOne(text)),
+  'v2 + idf² query': (text, stats, query) => (query ? v2(text, (w) => idf(stats, w) ** 2) : provider.embedOne(text)),
+  'v2 + sqrt idf both': (text, stats) => v2(text, (w) => Math.sqrt(idf(stats, w))),
+  'v2 + idf both': (text, stats) => v2(text, (w) => idf(stats, w)),
 };
 
 /** Inputs per chunk: the chunk as Folio embeds it, or with its heading path twice. */

@@ -10,6 +10,7 @@ import { Migration20261201000000JobNotebook } from './Migration20261201000000_jo
 import { Migration20261201010000ChunkWrites } from './Migration20261201010000_chunk_writes';
 import { Migration20261201020000JobDispatch } from './Migration20261201020000_job_dispatch';
 import { Migration20261201030000ChunkHeadingText } from './Migration20261201030000_chunk_heading_text';
+import { Migration20261202000000EmbeddingModelIndex } from './Migration20261202000000_embedding_model_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201010000_chunk_writes', class: Migration20261201010000ChunkWrites },
   { name: 'Migration20261201020000_job_dispatch', class: Migration20261201020000JobDispatch },
   { name: 'Migration20261201030000_chunk_heading_text', class: Migration20261201030000ChunkHeadingText },
+  { name: 'Migration20261202000000_embedding_model_index', class: Migration20261202000000EmbeddingModelIndex },
 ];

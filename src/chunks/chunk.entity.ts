@@ -31,6 +31,7 @@ export interface ChunkPosition {
 })
 @Index({ name: 'chunks_notebook_idx', properties: ['notebookId'] })
 @Index({ name: 'chunks_notebook_tsv_idx', properties: ['notebookId', 'tsv'], type: 'gin' })
+@Index({ name: 'chunks_embedding_model_idx', properties: ['embeddingModel', 'id'] })
 export class Chunk extends BaseEntity {
   @ManyToOne(() => Source, { mapToPk: true, fieldName: 'source_id', deleteRule: 'cascade' })
   sourceId!: string;

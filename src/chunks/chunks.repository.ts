@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { uuidv7 } from '../common/uuid';
 import { BackgroundWrites } from '../database/background-writes';
+import { embeddingModels, reembedRows } from '../database/embedded-rows';
 import { type ChunkPosition } from './chunk.entity';
 
 export interface NewChunk {
@@ -116,37 +117,21 @@ export class ChunksRepository {
     return true;
   }
 
-  /**
-   * Re-embeds in place one batch of chunks whose vectors an older version of the same provider
-   * made (ids `<family>…`, not `current`, same dimension), after `after` in key order: the rows are
-   * locked while `embed` runs (instances skip each other's), then updated. The caller walks the
-   * table once with the returned cursor; `last` is null when no rows were left.
-   */
-  async reembedBatch(
-    family: string,
-    current: string,
-    dimensions: number,
-    after: string | null,
-    limit: number,
-    embed: (rows: readonly { text: string; position: ChunkPosition }[]) => string[],
+  /** The embedding models the stored chunks come from (see embeddingModels). */
+  embeddingModels(): Promise<string[]> {
+    return embeddingModels(this.em.fork().getKysely(), 'chunks');
+  }
+
+  /** Re-embeds in place a batch of chunks of model `from` (see reembedRows), as a background write. */
+  reembedBatch(
+    models: { from: string; to: string },
+    page: { after: string | null; limit: number },
+    embed: (rows: readonly { id: string; text: string; position: ChunkPosition }[]) => string[],
   ): Promise<{ last: string | null; count: number }> {
     return this.writes.run(() =>
-      this.em.fork().transactional(async (em) => {
-        const db = em.getKysely();
-        const { rows } = await sql<{ id: string; text: string; position: ChunkPosition }>`
-          select id, text, position from chunks
-          where (${after}::uuid is null or id > ${after}::uuid)
-            and embedding_model like ${`${family}%`} and embedding_model <> ${current}
-            and vector_dims(embedding) = ${dimensions}
-          order by id limit ${limit} for update skip locked`.execute(db);
-        if (rows.length === 0) return { last: null, count: 0 };
-        const vectors = embed(rows);
-        await sql`
-          update chunks c set embedding = v.embedding::vector, embedding_model = ${current}
-          from unnest(${rows.map((r) => r.id)}::uuid[], ${vectors}::text[]) as v(id, embedding)
-          where c.id = v.id`.execute(db);
-        return { last: rows[rows.length - 1].id, count: rows.length };
-      }),
+      this.em
+        .fork()
+        .transactional((em) => reembedRows(em.getKysely(), 'chunks', ['text', 'position'], models, page, embed)),
     );
   }
 

@@ -18,8 +18,6 @@ const HAS_PARTS = /\p{Ll}\p{Lu}|\p{L}\p{N}|\p{N}\p{L}/u;
 
 /** The provider's version: part of the id stored with every vector; chunks of an older one are re-embedded in place. */
 export const LOCAL_EMBEDDING_VERSION = 'local-hash-v2';
-/** What the ids of every version start with. */
-export const LOCAL_EMBEDDING_FAMILY = 'local-hash-v';
 
 /**
  * The offline default: feature hashing of words, word bigrams and character trigrams into a
@@ -45,15 +43,26 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
   }
 
   embedOne(text: string): Float32Array {
+    return this.embedWords(embeddingWords(text));
+  }
+
+  /**
+   * The vector of a word sequence, each word's features (itself, its bigram with the word before,
+   * its trigrams) scaled by `weightOf(word)`: 1 in Folio; bench:embedder tries other weights.
+   */
+  embedWords(words: readonly string[], weightOf: (word: string) => number = () => 1): Float32Array {
     const vector = new Float32Array(this.dimensions);
     let previous: string | undefined;
-    for (const word of words(text)) {
-      const weight = COMMON.has(word) ? 0.25 : 1;
+    for (const word of words) {
+      const scale = weightOf(word);
+      const weight = (COMMON.has(word) ? 0.25 : 1) * scale;
       this.add(vector, fnv1a(word, 0x811c9dc5), weight);
       if (previous !== undefined) this.add(vector, fnv1a(word, fnv1a(previous, 0x9e3779b9)), 0.5 * weight);
       if (word.length > 3 && !COMMON.has(word)) {
         const padded = `^${word}$`;
-        for (let i = 0; i + 3 <= padded.length; i++) this.add(vector, fnv1a(padded.slice(i, i + 3), 0x01000193), 0.2);
+        for (let i = 0; i + 3 <= padded.length; i++) {
+          this.add(vector, fnv1a(padded.slice(i, i + 3), 0x01000193), 0.2 * scale);
+        }
       }
       previous = word;
     }
@@ -77,14 +86,19 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
   }
 }
 
-/** Lower-case words, each identifier followed by its parts. */
-function words(text: string): string[] {
+/** The words v2 embeds: lower case, each identifier followed by its parts. */
+export function embeddingWords(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.match(WORD) ?? []) {
     out.push(raw.toLowerCase());
     if (HAS_PARTS.test(raw)) for (const part of raw.split(IDENTIFIER_PARTS)) out.push(part.toLowerCase());
   }
   return out;
+}
+
+/** The models among `models` that an older version of the local provider made at `current`'s dimension. */
+export function olderLocalModels(models: readonly string[], current: LocalEmbeddingProvider): string[] {
+  return models.filter((m) => m.startsWith('local-hash-v') && m.endsWith(`:${current.dimensions}`) && m !== current.id);
 }
 
 function fnv1a(text: string, seed: number): number {

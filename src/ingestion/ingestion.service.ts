@@ -7,7 +7,7 @@ import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
-import { LOCAL_EMBEDDING_FAMILY, LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
+import { LocalEmbeddingProvider, olderLocalModels } from '../embeddings/local-embedding.provider';
 import { EmbeddingDimensionError } from '../embeddings/openai-embedding.provider';
 import { type JobContext, JobCancelledError, PermanentJobError } from '../queue/job.types';
 import { SummariesService } from '../summaries/summaries.service';
@@ -183,32 +183,43 @@ export class IngestionService {
    * After an upgrade that changed the local provider (its version is part of the model id stored
    * with every vector), re-embeds in place the chunks and summary nodes an older version made, so
    * search finds them again without re-ingesting anything: the local embedding of a chunk depends
-   * only on its stored text and heading path. Runs once at every start (a walk over the tables in
-   * key order; nothing to do after the first), in batches of about WRITE_BATCH_MS; rows are
-   * locked per batch, so instances starting together share the work. Until a row is re-embedded
-   * search does not see it, as after any model change. Other providers: nothing to do (a change
-   * of model is `npm run reindex`).
+   * only on its stored text and heading path. Runs at every start; which models are stored is read
+   * from an index, so with nothing to do it costs two index probes per model. The rows of an older
+   * model are walked in key order in batches of about WRITE_BATCH_MS, locked per batch, so
+   * instances starting together share the work. Until a row is re-embedded search does not see
+   * it, as after any model change. Other providers: nothing to do (a change of model is
+   * `npm run reindex`).
    */
   async reembedLocal(context: JobContext): Promise<{ chunks: number; summaries: number }> {
     const provider = this.embeddings;
     if (!(provider instanceof LocalEmbeddingProvider)) return { chunks: 0, summaries: 0 };
-    const walk = (batch: (after: string | null, limit: number) => Promise<{ last: string | null; count: number }>) => {
-      let after: string | null = null;
-      return inTimedSteps(
-        async (size) => {
-          const { last, count } = await batch(after, size);
-          after = last;
-          return count;
-        },
-        { targetMs: WRITE_BATCH_MS, initial: 20, max: 1000, signal: context.signal },
-      );
+    type Batch = (
+      from: string,
+      page: { after: string | null; limit: number },
+    ) => Promise<{ last: string | null; count: number }>;
+    const walk = async (models: string[], batch: Batch): Promise<number> => {
+      let total = 0;
+      for (const from of olderLocalModels(models, provider)) {
+        let after: string | null = null;
+        total += await inTimedSteps(
+          async (limit) => {
+            const { last, count } = await batch(from, { after, limit });
+            after = last;
+            return count;
+          },
+          { targetMs: WRITE_BATCH_MS, initial: 20, max: 1000, signal: context.signal },
+        );
+      }
+      return total;
     };
-    const chunks = await walk((after, limit) =>
-      this.chunks.reembedBatch(LOCAL_EMBEDDING_FAMILY, provider.id, provider.dimensions, after, limit, (rows) =>
+    const chunks = await walk(await this.chunks.embeddingModels(), (from, page) =>
+      this.chunks.reembedBatch({ from, to: provider.id }, page, (rows) =>
         rows.map((row) => toPgVector(provider.embedOne(embeddingInput(row)))),
       ),
     );
-    const summaries = await walk((after, limit) => this.summaries.reembedLocalBatch(provider, after, limit));
+    const summaries = await walk(await this.summaries.embeddingModels(), (from, page) =>
+      this.summaries.reembedLocalBatch(provider, from, page),
+    );
     if (chunks + summaries > 0) {
       this.logger.log(`re-embedded ${chunks} chunk(s) and ${summaries} summary node(s) with ${provider.id}`);
     }

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
 import { inTimedBatches } from '../common/async';
 import { BackgroundWrites } from '../database/background-writes';
+import { embeddingModels, reembedRows } from '../database/embedded-rows';
 import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
 
 export interface TreeInput {
@@ -33,32 +34,19 @@ export class SummariesRepository {
     private readonly writes: BackgroundWrites,
   ) {}
 
-  /** Like ChunksRepository.reembedBatch, for summary nodes (embedded from their text alone). */
-  async reembedBatch(
-    family: string,
-    current: string,
-    dimensions: number,
-    after: string | null,
-    limit: number,
-    embed: (texts: readonly string[]) => string[],
+  /** The embedding models the stored summary nodes come from (see embeddingModels). */
+  embeddingModels(): Promise<string[]> {
+    return embeddingModels(this.em.fork().getKysely(), 'summaries');
+  }
+
+  /** Re-embeds in place a batch of summary nodes of model `from` (see reembedRows), as a background write. */
+  reembedBatch(
+    models: { from: string; to: string },
+    page: { after: string | null; limit: number },
+    embed: (rows: readonly { id: string; text: string }[]) => string[],
   ): Promise<{ last: string | null; count: number }> {
     return this.writes.run(() =>
-      this.em.fork().transactional(async (em) => {
-        const db = em.getKysely();
-        const { rows } = await sql<{ id: string; text: string }>`
-          select id, text from summaries
-          where (${after}::uuid is null or id > ${after}::uuid)
-            and embedding_model like ${`${family}%`} and embedding_model <> ${current}
-            and vector_dims(embedding) = ${dimensions}
-          order by id limit ${limit} for update skip locked`.execute(db);
-        if (rows.length === 0) return { last: null, count: 0 };
-        const vectors = embed(rows.map((r) => r.text));
-        await sql`
-          update summaries s set embedding = v.embedding::vector, embedding_model = ${current}
-          from unnest(${rows.map((r) => r.id)}::uuid[], ${vectors}::text[]) as v(id, embedding)
-          where s.id = v.id`.execute(db);
-        return { last: rows[rows.length - 1].id, count: rows.length };
-      }),
+      this.em.fork().transactional((em) => reembedRows(em.getKysely(), 'summaries', ['text'], models, page, embed)),
     );
   }
 

@@ -3,7 +3,7 @@ import { type EntityManager } from '@mikro-orm/postgresql';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
-import { LOCAL_EMBEDDING_FAMILY, type LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
+import { type LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
 import { tokenizer } from '../ingestion/chunking/tokenizer';
 import { ChatModel } from '../llm/chat-model';
 import { observeLlmCall } from '../llm/llm-metrics';
@@ -60,22 +60,19 @@ export class SummariesService {
     return dispatch;
   }
 
-  /**
-   * One batch of {@link IngestionService.reembedLocal} over summary nodes: re-embeds in place up to
-   * `limit` nodes after `after` that an older version of the local provider embedded.
-   */
+  /** The embedding models of the stored summary nodes, for {@link IngestionService.reembedLocal}. */
+  embeddingModels(): Promise<string[]> {
+    return this.repository.embeddingModels();
+  }
+
+  /** One batch of {@link IngestionService.reembedLocal} over summary nodes (embedded from their text). */
   reembedLocalBatch(
     provider: LocalEmbeddingProvider,
-    after: string | null,
-    limit: number,
+    from: string,
+    page: { after: string | null; limit: number },
   ): Promise<{ last: string | null; count: number }> {
-    return this.repository.reembedBatch(
-      LOCAL_EMBEDDING_FAMILY,
-      provider.id,
-      provider.dimensions,
-      after,
-      limit,
-      (texts) => texts.map((text) => toPgVector(provider.embedOne(text))),
+    return this.repository.reembedBatch({ from, to: provider.id }, page, (rows) =>
+      rows.map((row) => toPgVector(provider.embedOne(row.text))),
     );
   }
 

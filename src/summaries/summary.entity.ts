@@ -13,6 +13,7 @@ import { Source } from '../sources/source.entity';
 @Index({ name: 'summaries_notebook_idx', properties: ['notebookId'] })
 @Index({ name: 'summaries_source_idx', properties: ['sourceId'] })
 @Index({ name: 'summaries_tsv_idx', properties: ['tsv'], type: 'gin' })
+@Index({ name: 'summaries_embedding_model_idx', properties: ['embeddingModel', 'id'] })
 export class Summary extends BaseEntity {
   @ManyToOne(() => Notebook, { mapToPk: true, fieldName: 'notebook_id', deleteRule: 'cascade' })
   notebookId!: string;
