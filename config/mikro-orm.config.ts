@@ -7,4 +7,4 @@ import { buildOrmOptions } from '../src/database/orm-options';
 const clientUrl = process.env.DATABASE_URL;
 if (!clientUrl) throw new Error('set DATABASE_URL to a development database to use the MikroORM CLI');
 
-export default buildOrmOptions({ clientUrl, poolSize: 2 });
+export default buildOrmOptions({ clientUrl, poolSize: 2 }, { entities: 'glob' });

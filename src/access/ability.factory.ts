@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createMongoAbility, type RawRuleOf } from '@casl/ability';
-import { type ApiKeyScope } from '../api-keys/api-key.entity';
-import { type Action, type AppAbility, type RoleName } from './permissions';
+import { type ApiKeyScope, type Action, type AppAbility, type RoleName } from './permissions';
 import { RolesRepository } from './roles.repository';
 
 type Rule = RawRuleOf<AppAbility>;

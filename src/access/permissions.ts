@@ -23,5 +23,9 @@ export type SubjectName = (typeof SUBJECTS)[number];
 /** A subject is a type name, or an object tagged with one by CASL's `subject(type, object)`. */
 export type AppAbility = MongoAbility<[Action, SubjectName | ForcedSubject<Exclude<SubjectName, 'all'>>], MongoQuery>;
 
+/** What an API key may be limited to (none: nothing; each scope allows a set of actions). */
+export const API_KEY_SCOPES = ['read', 'write', 'chat', 'sql', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
 export const ROLE_NAMES = ['admin', 'user', 'viewer'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];

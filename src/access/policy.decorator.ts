@@ -2,7 +2,6 @@ import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetada
 import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorBodyDto } from '../http/error-body';
-import { type RequestMeta } from '../audit/audit.service';
 import { type Action, type SubjectName } from './permissions';
 import { type Principal } from './principal';
 
@@ -59,14 +58,4 @@ export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext)
   const principal = ctx.switchToHttp().getRequest<Request & { user?: Principal }>().user;
   if (!principal) throw new Error('@Auth() used on a route without an authenticated policy');
   return principal;
-});
-
-/** Client IP (honouring TRUST_PROXY), request id and user agent, for the audit log. */
-export const ReqMeta = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestMeta => {
-  const req = ctx.switchToHttp().getRequest<Request>();
-  return {
-    ip: req.ip,
-    requestId: typeof req.id === 'string' ? req.id : undefined,
-    userAgent: req.headers['user-agent'],
-  };
 });

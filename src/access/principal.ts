@@ -1,5 +1,4 @@
-import { type ApiKeyScope } from '../api-keys/api-key.entity';
-import { type AppAbility, type RoleName } from './permissions';
+import { type ApiKeyScope, type AppAbility, type RoleName } from './permissions';
 
 /**
  * Who is calling, established only from a verified access token or API key — never from a body,

@@ -1,7 +1,6 @@
 import { type Opt } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { uuidv7 } from '../common/uuid';
-import { User } from '../users/user.entity';
 
 /** A role (admin, user, viewer), seeded by a migration. Higher rank = more powerful. */
 @Entity({ tableName: 'roles' })
@@ -40,16 +39,4 @@ export class RolePermission {
 
   @Property({ type: 'boolean' })
   inverted: boolean & Opt = false;
-}
-
-@Entity({ tableName: 'user_roles' })
-export class UserRole {
-  @ManyToOne(() => User, { primary: true, mapToPk: true, fieldName: 'user_id', deleteRule: 'cascade' })
-  userId!: string;
-
-  @ManyToOne(() => Role, { primary: true, mapToPk: true, fieldName: 'role' })
-  role!: string;
-
-  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
-  createdAt: Date & Opt = new Date();
 }

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { Role, RolePermission } from './role.entity';
 
 @Injectable()
 export class RolesRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly db: DbContext) {}
 
   findAll(): Promise<Role[]> {
-    return this.em.fork().find(Role, {}, { orderBy: { rank: 'desc' } });
+    return this.db.em().find(Role, {}, { orderBy: { rank: 'desc' } });
   }
 
   findPermissions(): Promise<RolePermission[]> {
-    return this.em.fork().find(RolePermission, {}, { orderBy: { role: 'asc', id: 'asc' } });
+    return this.db.em().find(RolePermission, {}, { orderBy: { role: 'asc', id: 'asc' } });
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, Auth, ReqMeta } from '../access/policy.decorator';
+import { AdminOnly, Auth } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
-import { type RequestMeta } from '../audit/audit.service';
+import { ReqMeta, type RequestMeta } from '../http/request-meta';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { UserDto } from '../users/dto/user.dto';

@@ -1,10 +1,11 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { type RoleName } from '../access/permissions';
 import { type Principal } from '../access/principal';
-import { RolesRepository } from '../access/roles.repository';
+import { RolesService } from '../access/roles.service';
+import { UnitOfWork } from '../database/unit-of-work';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { type RequestMeta } from '../http/request-meta';
 import { SessionsService } from '../auth/sessions.service';
 import { toUserDto, type UserDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
@@ -20,22 +21,19 @@ import {
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly users: UsersService,
-    private readonly roles: RolesRepository,
+    private readonly roles: RolesService,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,
     private readonly audit: AuditService,
   ) {}
 
   async listRoles(_auth: Principal): Promise<RoleDto[]> {
-    const [roles, permissions] = await Promise.all([this.roles.findAll(), this.roles.findPermissions()]);
-    return roles.map((role) => ({
+    return (await this.roles.list()).map(({ role, permissions }) => ({
       name: role.name,
       description: role.description,
-      permissions: permissions
-        .filter((p) => p.role === role.name)
-        .map((p) => ({ action: p.action, subject: p.subject, conditions: p.conditions ?? null })),
+      permissions: permissions.map((p) => ({ action: p.action, subject: p.subject, conditions: p.conditions ?? null })),
     }));
   }
 
@@ -47,51 +45,49 @@ export class AdminService {
   }
 
   async addRole(auth: Principal, userId: string, role: RoleName, meta: RequestMeta): Promise<UserDto> {
-    return this.em.fork().transactional(async (em) => {
-      await this.requireUser(em, userId);
-      if (await this.users.addRole(em, userId, role)) {
+    return this.uow.transaction(async () => {
+      await this.requireUser(userId);
+      if (await this.users.addRole(userId, role)) {
         await this.audit.record(
           { action: 'user.role.added', actorId: auth.userId, targetType: 'User', targetId: userId, details: { role } },
           meta,
-          em,
         );
       }
-      return this.userDto(em, userId);
+      return this.userDto(userId);
     });
   }
 
   /** A user always keeps at least one role, and the last active admin stays an admin. */
   async removeRole(auth: Principal, userId: string, role: RoleName, meta: RequestMeta): Promise<UserDto> {
-    return this.em.fork().transactional(async (em) => {
-      await this.requireUser(em, userId);
-      const roles = await this.users.rolesOf(userId, em);
+    return this.uow.transaction(async () => {
+      await this.requireUser(userId);
+      const roles = await this.users.rolesOf(userId);
       if (!roles.includes(role)) throw new NotFoundException(`The user does not have the role "${role}"`);
       if (roles.length === 1) throw new ConflictException('A user must keep at least one role');
-      if (role === 'admin' && (await this.users.countOtherActiveAdminsForUpdate(em, userId)) === 0) {
+      if (role === 'admin' && (await this.users.countOtherActiveAdminsForUpdate(userId)) === 0) {
         throw new ConflictException('The last active administrator cannot lose the admin role');
       }
-      await this.users.removeRole(em, userId, role);
+      await this.users.removeRole(userId, role);
       await this.audit.record(
         { action: 'user.role.removed', actorId: auth.userId, targetType: 'User', targetId: userId, details: { role } },
         meta,
-        em,
       );
-      return this.userDto(em, userId);
+      return this.userDto(userId);
     });
   }
 
   /** Deactivation ends every session and revokes every API key of the user, at once. */
   async deactivate(auth: Principal, userId: string, meta: RequestMeta): Promise<UserDto> {
-    return this.em.fork().transactional(async (em) => {
-      const user = await this.requireUser(em, userId);
+    return this.uow.transaction(async () => {
+      const user = await this.requireUser(userId);
       if (!user.deactivatedAt) {
-        const roles = await this.users.rolesOf(userId, em);
-        if (roles.includes('admin') && (await this.users.countOtherActiveAdminsForUpdate(em, userId)) === 0) {
+        const roles = await this.users.rolesOf(userId);
+        if (roles.includes('admin') && (await this.users.countOtherActiveAdminsForUpdate(userId)) === 0) {
           throw new ConflictException('The last active administrator cannot be deactivated');
         }
-        await this.users.setDeactivated(em, userId, true);
-        const sessions = await this.sessions.revokeAllForUser(em, userId, 'deactivated');
-        const keys = await this.apiKeys.revokeAllForUser(em, userId);
+        await this.users.setDeactivated(userId, true);
+        const sessions = await this.sessions.revokeAllForUser(userId, 'deactivated');
+        const keys = await this.apiKeys.revokeAllForUser(userId);
         await this.audit.record(
           {
             action: 'user.deactivated',
@@ -101,25 +97,23 @@ export class AdminService {
             details: { sessions, apiKeys: keys },
           },
           meta,
-          em,
         );
       }
-      return this.userDto(em, userId);
+      return this.userDto(userId);
     });
   }
 
   async reactivate(auth: Principal, userId: string, meta: RequestMeta): Promise<UserDto> {
-    return this.em.fork().transactional(async (em) => {
-      const user = await this.requireUser(em, userId);
+    return this.uow.transaction(async () => {
+      const user = await this.requireUser(userId);
       if (user.deactivatedAt) {
-        await this.users.setDeactivated(em, userId, false);
+        await this.users.setDeactivated(userId, false);
         await this.audit.record(
           { action: 'user.reactivated', actorId: auth.userId, targetType: 'User', targetId: userId },
           meta,
-          em,
         );
       }
-      return this.userDto(em, userId);
+      return this.userDto(userId);
     });
   }
 
@@ -140,16 +134,15 @@ export class AdminService {
     return { items, nextCursor: events.length > limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  private async requireUser(em: EntityManager, userId: string) {
-    const user = await this.users.findById(userId, em);
+  private async requireUser(userId: string) {
+    const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
     return user;
   }
 
-  private async userDto(em: EntityManager, userId: string): Promise<UserDto> {
-    const found = await this.users.getWithRoles(userId, em);
+  private async userDto(userId: string): Promise<UserDto> {
+    const found = await this.users.getWithRoles(userId);
     if (!found) throw new NotFoundException('User not found');
-    await em.refresh(found.user);
     return toUserDto(found.user, found.roles);
   }
 }

@@ -3,8 +3,7 @@ import { Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorator
 import { BaseEntity } from '../database/base.entity';
 import { User } from '../users/user.entity';
 
-export const API_KEY_SCOPES = ['read', 'write', 'chat', 'sql', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+import { type ApiKeyScope } from '../access/permissions';
 
 /** A personal API key. Only its SHA-256 is stored; the key itself is shown once, at creation. */
 @Entity({ tableName: 'api_keys' })

@@ -1,18 +1,20 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { subject } from '@casl/ability';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { isAdmin, type Principal } from '../access/principal';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { type RequestMeta } from '../http/request-meta';
 import { randomToken, sha256 } from '../crypto/tokens';
 import { NotebookAccessService } from '../notebooks/notebook-access';
-import { ApiKey } from './api-key.entity';
+import { ApiKeysRepository } from './api-keys.repository';
 import { API_KEY_PREFIX, displayPrefix } from './api-key.format';
 import { type ApiKeyDto, type CreateApiKeyDto, type CreatedApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
 
 @Injectable()
 export class ApiKeysService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
+    private readonly repository: ApiKeysRepository,
     private readonly audit: AuditService,
     private readonly notebooks: NotebookAccessService,
   ) {}
@@ -28,8 +30,8 @@ export class ApiKeysService {
     // A notebook the caller cannot see answers 404 here too, as every foreign id does.
     if (dto.notebookIds) await this.notebooks.requireMany(auth, dto.notebookIds, 'read');
     const key = randomToken(API_KEY_PREFIX);
-    return this.em.fork().transactional(async (em) => {
-      const entity = em.create(ApiKey, {
+    return this.uow.transaction(async () => {
+      const entity = await this.repository.create({
         userId: auth.userId,
         name: dto.name,
         prefix: displayPrefix(key),
@@ -47,39 +49,33 @@ export class ApiKeysService {
           details: { name: dto.name, scopes: dto.scopes, notebookIds: dto.notebookIds ?? null, prefix: entity.prefix },
         },
         meta,
-        em,
       );
-      await em.flush();
       return { ...toApiKeyDto(entity), key };
     });
   }
 
   /** The caller's live keys (revoked ones are gone from the list). */
   async list(auth: Principal): Promise<ApiKeyDto[]> {
-    const keys = await this.em
-      .fork()
-      .find(ApiKey, { userId: auth.userId, revokedAt: null }, { orderBy: { id: 'desc' } });
-    return keys.map(toApiKeyDto);
+    return (await this.repository.listLive(auth.userId)).map(toApiKeyDto);
   }
 
   async revoke(auth: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const em = this.em.fork();
-    const key = await em.findOne(ApiKey, { id, revokedAt: null });
+    const key = await this.repository.findLive(id);
     // Someone else's key answers exactly like a key that does not exist.
     if (!key || !auth.ability.can('delete', subject('ApiKey', { userId: key.userId }))) {
       throw new NotFoundException('API key not found');
     }
-    key.revokedAt = new Date();
-    await this.audit.record(
-      { action: 'apikey.revoked', actorId: auth.userId, targetType: 'ApiKey', targetId: key.id },
-      meta,
-      em,
-    );
-    await em.flush();
+    await this.uow.transaction(async () => {
+      await this.repository.revoke(key.id);
+      await this.audit.record(
+        { action: 'apikey.revoked', actorId: auth.userId, targetType: 'ApiKey', targetId: key.id },
+        meta,
+      );
+    });
   }
 
-  /** Revokes every key of a user at once (deactivation). */
-  async revokeAllForUser(em: EntityManager, userId: string): Promise<number> {
-    return em.nativeUpdate(ApiKey, { userId, revokedAt: null }, { revokedAt: new Date() });
+  /** Revokes every key of a user at once (deactivation), in the caller's unit of work if one is open. */
+  revokeAllForUser(userId: string): Promise<number> {
+    return this.repository.revokeAllForUser(userId);
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { AuditEvent } from './audit-event.entity';
+import { type RequestMeta } from '../http/request-meta';
+import { type AuditEvent } from './audit-event.entity';
+import { type AuditFilter, AuditRepository } from './audit.repository';
+
+export { type AuditFilter };
 
 /** Every security event and admin action Folio records. */
 export type AuditAction =
@@ -33,26 +36,18 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Who asked, for the record: taken from the HTTP request by controllers, absent for jobs and tools. */
-export interface RequestMeta {
-  ip?: string;
-  requestId?: string;
-  userAgent?: string;
-}
-
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly repository: AuditRepository) {}
 
   /**
-   * Appends an entry. Pass `em` to write it inside the caller's transaction (the entry then
-   * exists exactly when the change does); without it, it is written on its own.
+   * Appends an entry. Inside a unit of work it is written in that transaction (the entry then
+   * exists exactly when the change does); outside one, on its own.
    */
-  async record(entry: AuditEntry, meta: RequestMeta = {}, em?: EntityManager): Promise<void> {
-    const target = em ?? this.em.fork();
-    target.create(AuditEvent, {
+  async record(entry: AuditEntry, meta: RequestMeta = {}): Promise<void> {
+    await this.repository.append({
       action: entry.action,
       actorId: entry.actorId ?? null,
       targetType: entry.targetType ?? null,
@@ -61,32 +56,11 @@ export class AuditService {
       requestId: meta.requestId ?? null,
       details: entry.details ?? {},
     });
-    if (!em) await target.flush();
     this.logger.log({ audit: entry.action, actorId: entry.actorId, targetId: entry.targetId }, 'audit');
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
   list(filter: AuditFilter): Promise<AuditEvent[]> {
-    return this.em.fork().find(
-      AuditEvent,
-      {
-        ...(filter.actorId ? { actorId: filter.actorId } : {}),
-        ...(filter.action ? { action: filter.action } : {}),
-        ...(filter.from || filter.to
-          ? { createdAt: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } }
-          : {}),
-        ...(filter.before ? { id: { $lt: filter.before } } : {}),
-      },
-      { orderBy: { id: 'desc' }, limit: filter.limit },
-    );
+    return this.repository.list(filter);
   }
-}
-
-export interface AuditFilter {
-  actorId?: string;
-  action?: string;
-  from?: Date;
-  to?: Date;
-  before?: string;
-  limit: number;
 }

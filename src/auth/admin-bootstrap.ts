@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { UsersService } from '../users/users.service';
+import { EmailTakenError, UsersService } from '../users/users.service';
 import { PasswordHasher } from './password-hasher';
 
 /**
@@ -16,7 +16,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrap.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
@@ -27,7 +27,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     const { adminEmail, adminPassword } = this.config.auth;
     if (!adminEmail || !adminPassword) return;
     const created = await createAdmin(
-      this.em,
+      this.uow,
       this.users,
       this.passwords,
       this.audit,
@@ -41,7 +41,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
 
 /** Creates an administrator unless the email is taken; returns whether it did. */
 export async function createAdmin(
-  em: EntityManager,
+  uow: UnitOfWork,
   users: UsersService,
   passwords: PasswordHasher,
   audit: AuditService,
@@ -53,18 +53,17 @@ export async function createAdmin(
   if (await users.existsByEmail(email)) return false;
   const passwordHash = await passwords.hash(password);
   try {
-    await em.fork().transactional(async (tx) => {
-      const user = await users.createWithRole(tx, { email, name, passwordHash }, 'admin');
+    await uow.transaction(async () => {
+      const user = await users.createWithRole({ email, name, passwordHash }, 'admin');
       await audit.record(
         { action: 'user.created', targetType: 'User', targetId: user.id, details: { role: 'admin', source } },
         {},
-        tx,
       );
     });
     return true;
   } catch (error) {
     // Another instance starting at the same moment created it first.
-    if (error instanceof UniqueConstraintViolationException) return false;
+    if (error instanceof EmailTakenError) return false;
     throw error;
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, Authenticated, Public, ReqMeta } from '../access/policy.decorator';
+import { Auth, Authenticated, Public } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
-import { type RequestMeta } from '../audit/audit.service';
+import { ReqMeta, type RequestMeta } from '../http/request-meta';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { AuthService } from './auth.service';

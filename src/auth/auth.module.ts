@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { AccessGuard } from '../access/access.guard';
+import { AccessGuard } from './access.guard';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { UsersModule } from '../users/users.module';
@@ -18,9 +18,12 @@ import { SessionsService } from './sessions.service';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokensService } from './tokens.service';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AuthSession, RefreshToken } from './session.entity';
 
 @Module({
   imports: [
+    MikroOrmModule.forFeature([AuthSession, RefreshToken]),
     UsersModule,
     PassportModule.register({ session: false }),
     JwtModule.registerAsync({

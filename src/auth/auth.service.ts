@@ -5,9 +5,11 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
+import { EmailTakenError } from '../users/users.service';
 import { type Principal } from '../access/principal';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { type RequestMeta } from '../http/request-meta';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { sha256 } from '../crypto/tokens';
@@ -32,7 +34,7 @@ const INVALID_REFRESH = 'Invalid or expired refresh token';
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokensService,
@@ -47,18 +49,17 @@ export class AuthService {
     if (!this.config.auth.signupEnabled) throw new ForbiddenException('Signup is disabled on this server');
     const passwordHash = await this.passwords.hash(dto.password);
     try {
-      return await this.em.fork().transactional(async (em) => {
-        const user = await this.users.createWithRole(em, { email: dto.email, name: dto.name, passwordHash }, 'user');
-        const tokens = await this.openSession(em, user.id, meta);
+      return await this.uow.transaction(async () => {
+        const user = await this.users.createWithRole({ email: dto.email, name: dto.name, passwordHash }, 'user');
+        const tokens = await this.openSession(user.id, meta);
         await this.audit.record(
           { action: 'auth.signup', actorId: user.id, targetType: 'User', targetId: user.id },
           meta,
-          em,
         );
         return { user: toUserDto(user, ['user']), tokens };
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
+      if (error instanceof EmailTakenError) {
         throw new ConflictException('An account with this email already exists');
       }
       throw error;
@@ -84,12 +85,11 @@ export class AuthService {
     if (this.passwords.needsRehash(user.passwordHash)) {
       await this.users.setPasswordHash(user.id, await this.passwords.hash(dto.password));
     }
-    return this.em.fork().transactional(async (em) => {
-      const tokens = await this.openSession(em, user.id, meta);
+    return this.uow.transaction(async () => {
+      const tokens = await this.openSession(user.id, meta);
       await this.audit.record(
         { action: 'auth.login.succeeded', actorId: user.id, targetType: 'User', targetId: user.id },
         meta,
-        em,
       );
       return tokens;
     });
@@ -118,7 +118,7 @@ export class AuthService {
   /** Ends this session: its refresh token and, at once, its access tokens. */
   async logout(auth: Principal, meta: RequestMeta): Promise<void> {
     const sessionId = this.sessionOf(auth);
-    await this.sessions.revokeSession(this.em.fork(), sessionId, 'logout');
+    await this.sessions.revokeSession(sessionId, 'logout');
     await this.audit.record(
       { action: 'auth.logout', actorId: auth.userId, targetType: 'Session', targetId: sessionId },
       meta,
@@ -126,7 +126,7 @@ export class AuthService {
   }
 
   async logoutAll(auth: Principal, meta: RequestMeta): Promise<void> {
-    const count = await this.sessions.revokeAllForUser(this.em.fork(), auth.userId, 'logout-all');
+    const count = await this.sessions.revokeAllForUser(auth.userId, 'logout-all');
     await this.audit.record({ action: 'auth.logout-all', actorId: auth.userId, details: { sessions: count } }, meta);
   }
 
@@ -138,9 +138,9 @@ export class AuthService {
       throw new ForbiddenException('The current password is wrong');
     }
     const passwordHash = await this.passwords.hash(dto.newPassword);
-    await this.em.fork().transactional(async (em) => {
-      await this.users.setPasswordHash(auth.userId, passwordHash, em);
-      const ended = await this.sessions.revokeAllForUser(em, auth.userId, 'password-changed', sessionId);
+    await this.uow.transaction(async () => {
+      await this.users.setPasswordHash(auth.userId, passwordHash);
+      const ended = await this.sessions.revokeAllForUser(auth.userId, 'password-changed', sessionId);
       await this.audit.record(
         {
           action: 'auth.password.changed',
@@ -150,7 +150,6 @@ export class AuthService {
           details: { sessionsEnded: ended },
         },
         meta,
-        em,
       );
     });
   }
@@ -168,11 +167,12 @@ export class AuthService {
     return auth.via.sessionId;
   }
 
-  private async openSession(em: EntityManager, userId: string, meta: RequestMeta): Promise<TokenPairDto> {
-    const session = this.sessions.createSession(em, { userId, ip: meta.ip, userAgent: meta.userAgent });
+  private async openSession(userId: string, meta: RequestMeta): Promise<TokenPairDto> {
     const refresh = this.tokens.newRefreshToken();
-    this.sessions.addRefreshToken(em, session.id, refresh.hash, refresh.expiresAt);
-    await em.flush();
+    const session = await this.sessions.open(
+      { userId, ip: meta.ip, userAgent: meta.userAgent },
+      { tokenHash: refresh.hash, expiresAt: refresh.expiresAt },
+    );
     return this.pair(await this.tokens.signAccessToken(userId, session.id), refresh.token);
   }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
-import { type RoleName } from '../access/permissions';
-import { type ApiKeyScope } from '../api-keys/api-key.entity';
+import { type ApiKeyScope, type RoleName } from '../access/permissions';
 
 // Raw queries: MikroORM's driver returns timestamps as ISO strings (it parses them itself in entities).
 export interface SessionPrincipalRow {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { uuidv7 } from '../common/uuid';
 import { AuthSession, RefreshToken } from './session.entity';
@@ -13,18 +13,22 @@ export type RotationResult =
 /** Login sessions and their refresh tokens. Every state change is one conditional statement. */
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly db: DbContext) {}
 
-  createSession(em: EntityManager, data: { userId: string; ip?: string; userAgent?: string }): AuthSession {
-    return em.create(AuthSession, {
+  /** Opens a session with its first refresh token, in the current unit of work if one is open. */
+  async open(
+    data: { userId: string; ip?: string; userAgent?: string },
+    refresh: { tokenHash: string; expiresAt: Date },
+  ): Promise<AuthSession> {
+    const em = this.db.em();
+    const session = em.create(AuthSession, {
       userId: data.userId,
       ip: data.ip ?? null,
       userAgent: data.userAgent?.slice(0, 512) ?? null,
     });
-  }
-
-  addRefreshToken(em: EntityManager, sessionId: string, tokenHash: string, expiresAt: Date): RefreshToken {
-    return em.create(RefreshToken, { sessionId, tokenHash, expiresAt });
+    em.create(RefreshToken, { sessionId: session.id, tokenHash: refresh.tokenHash, expiresAt: refresh.expiresAt });
+    await em.flush();
+    return session;
   }
 
   /**
@@ -32,7 +36,7 @@ export class SessionsRepository {
    * already used is a replay (RFC 9700 §4.14.2): its whole session is revoked.
    */
   async rotate(tokenHash: string, newTokenHash: string, newExpiresAt: Date): Promise<RotationResult> {
-    return this.em.fork().transactional(async (em) => {
+    return this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       const { rows } = await sql<{ session_id: string; user_id: string }>`
         update refresh_tokens rt set used_at = now(), updated_at = now()
@@ -55,7 +59,7 @@ export class SessionsRepository {
         join auth_sessions s on s.id = rt.session_id where rt.token_hash = ${tokenHash}`.execute(db);
       const token = known[0];
       if (token?.used_at) {
-        await this.revokeSession(em, token.session_id, 'refresh-token-reuse');
+        await this.revokeSession(token.session_id, 'refresh-token-reuse');
         return { kind: 'reused', sessionId: token.session_id, userId: token.user_id };
       }
       return { kind: 'invalid' };
@@ -66,18 +70,20 @@ export class SessionsRepository {
   async findSessionOfToken(tokenHash: string): Promise<{ sessionId: string; userId: string } | null> {
     const { rows } = await sql<{ session_id: string; user_id: string }>`
       select rt.session_id, s.user_id from refresh_tokens rt join auth_sessions s on s.id = rt.session_id
-      where rt.token_hash = ${tokenHash}`.execute(this.em.fork().getKysely());
+      where rt.token_hash = ${tokenHash}`.execute(this.db.em().getKysely());
     return rows[0] ? { sessionId: rows[0].session_id, userId: rows[0].user_id } : null;
   }
 
-  async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<void> {
+  async revokeSession(sessionId: string, reason: string): Promise<void> {
+    const em = this.db.em();
     await sql`
       update auth_sessions set revoked_at = now(), revoked_reason = ${reason}, updated_at = now()
       where id = ${sessionId} and revoked_at is null`.execute(em.getKysely());
   }
 
   /** Revokes every live session of a user, except `keepSessionId` when given; returns how many. */
-  async revokeAllForUser(em: EntityManager, userId: string, reason: string, keepSessionId?: string): Promise<number> {
+  async revokeAllForUser(userId: string, reason: string, keepSessionId?: string): Promise<number> {
+    const em = this.db.em();
     const { rows } = await sql<{ id: string }>`
       update auth_sessions set revoked_at = now(), revoked_reason = ${reason}, updated_at = now()
       where user_id = ${userId} and revoked_at is null and id <> ${keepSessionId ?? '00000000-0000-0000-0000-000000000000'}

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { SessionsRepository } from './sessions.repository';
 
 /** Session control for other modules (admin deactivation). */
@@ -7,7 +6,8 @@ import { SessionsRepository } from './sessions.repository';
 export class SessionsService {
   constructor(private readonly repository: SessionsRepository) {}
 
-  revokeAllForUser(em: EntityManager, userId: string, reason: string): Promise<number> {
-    return this.repository.revokeAllForUser(em, userId, reason);
+  /** In the caller's unit of work, if one is open. */
+  revokeAllForUser(userId: string, reason: string): Promise<number> {
+    return this.repository.revokeAllForUser(userId, reason);
   }
 }

@@ -7,9 +7,11 @@ import { ChatService } from './chat.service';
 import { OpenAiCompatController } from './openai-compat.controller';
 import { OpenAiCompatService } from './openai-compat.service';
 import { QueryController } from './query.controller';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ChatMessage, ChatSession } from './chat-session.entity';
 
 @Module({
-  imports: [NotebooksModule, RetrievalModule],
+  imports: [MikroOrmModule.forFeature([ChatSession, ChatMessage]), NotebooksModule, RetrievalModule],
   controllers: [ChatController, QueryController, OpenAiCompatController],
   providers: [ChatRepository, ChatService, OpenAiCompatService],
 })

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
 import { type ChatRole } from './chat-session.entity';
@@ -41,7 +41,7 @@ export interface NewMessage {
 @Injectable()
 export class ChatRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly sql: Sql,
   ) {}
 
@@ -72,7 +72,7 @@ export class ChatRepository {
       select id, session_id, role, content, sources, model, prompt_tokens, completion_tokens, timings, created_at
       from chat_messages
       where session_id = ${sessionId} and (${before ?? null}::uuid is null or id < ${before ?? null})
-      order by id desc limit ${limit}`.execute(this.em.fork().getKysely());
+      order by id desc limit ${limit}`.execute(this.db.em().getKysely());
     return rows;
   }
 
@@ -89,7 +89,7 @@ export class ChatRepository {
         and (${filter.notebookId ?? null}::uuid is null or ${filter.notebookId ?? null}::uuid = any(notebook_ids))
         and (${within}::uuid[] is null or notebook_ids <@ ${within}::uuid[])
         and (${filter.before ?? null}::uuid is null or id < ${filter.before ?? null})
-      order by id desc limit ${filter.limit}`.execute(this.em.fork().getKysely());
+      order by id desc limit ${filter.limit}`.execute(this.db.em().getKysely());
     return rows;
   }
 
@@ -101,7 +101,7 @@ export class ChatRepository {
     session: { id: string; userId: string; notebookIds: readonly string[]; title: string; isNew: boolean },
     messages: readonly NewMessage[],
   ): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
+    await this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       if (session.isNew) {
         await sql`
@@ -128,7 +128,7 @@ export class ChatRepository {
   async deleteOwned(sessionId: string, userId: string): Promise<boolean> {
     const { numAffectedRows } =
       await sql`delete from chat_sessions where id = ${sessionId} and user_id = ${userId}`.execute(
-        this.em.fork().getKysely(),
+        this.db.em().getKysely(),
       );
     return Number(numAffectedRows ?? 0) > 0;
   }

@@ -4,7 +4,7 @@ import { notebookLimit, type Principal } from '../access/principal';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
-import { tokenizer } from '../ingestion/chunking/tokenizer';
+import { tokenizer } from '../text/tokenizer';
 import {
   type AnswerResult,
   ChatModel,
@@ -17,7 +17,7 @@ import {
 import { observeLlmCall } from '../llm/llm-metrics';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotebookAccessService } from '../notebooks/notebook-access';
-import { type NotebookRow } from '../notebooks/notebooks.repository';
+import { type NotebookRow } from '../notebooks/notebook-row';
 import { type RetrievalHit, RetrievalService } from '../retrieval/retrieval.service';
 import { ChatRepository, type MessageRow, type SessionRow } from './chat.repository';
 import { CitationStreamFilter, checkCitations } from './citations';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { uuidv7 } from '../common/uuid';
 import { BackgroundWrites } from '../database/background-writes';
@@ -15,18 +15,6 @@ export interface NewChunk {
   /** pgvector text form, `[0.1,…]`. */
   embedding: string;
 }
-
-/**
- * The condition that chunk `c` is visible: its write is neither pending nor retired. Every query
- * that reads chunks for a caller includes it. Whether any write is in flight at all is read once
- * per statement, and so are their ids (init plans; usually none, always few); rows stored before
- * writes had ids (null) are visible. A correlated lookup of each row's write (`not exists …`)
- * looked expensive to the planner, which then chose a slower plan for the full-text list
- * (pgbench, the exact fusion statement on bench:retrieval's 100k corpus: 1.84–1.89 ms against
- * 1.33–1.38 without the condition); this form keeps the plan.
- */
-export const VISIBLE_CHUNK =
-  '((select not exists (select 1 from chunk_writes)) or c.write_id is null or c.write_id <> all(array(select w.id from chunk_writes w)))';
 
 /**
  * A chunk's full-text vector, from `heading` (its heading path, words joined) and `text`: heading
@@ -51,7 +39,7 @@ const DELETE_BATCH = 500;
 @Injectable()
 export class ChunksRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly writes: BackgroundWrites,
   ) {}
 
@@ -61,7 +49,7 @@ export class ChunksRepository {
    * rows will be deleted, and its own commit fails.
    */
   async beginWrite(sourceId: string, writeId: string): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
+    await this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       await sql`update chunk_writes set state = 'retired' where source_id = ${sourceId} and state = 'pending'`.execute(
         db,
@@ -91,7 +79,7 @@ export class ChunksRepository {
                   ${chunks.map((c) => JSON.stringify(c.position))}::jsonb[], ${chunks.map((c) => c.embedding)}::text[],
                   ${chunks.map((c) => (c.position.headingPath ?? []).join(' '))}::text[])
         as t(id, ordinal, text, token_count, content_hash, position, embedding, heading)`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
   }
 
@@ -101,7 +89,8 @@ export class ChunksRepository {
    * before is retired (invisible at once; {@link purgeRetired} deletes it), rows from before write
    * ids are deleted here.
    */
-  async commitWrite(em: EntityManager, sourceId: string, writeId: string, expected: number): Promise<boolean> {
+  async commitWrite(sourceId: string, writeId: string, expected: number): Promise<boolean> {
+    const em = this.db.em();
     const db = em.getKysely();
     const { rows } = await sql<{ n: number }>`
       select (select count(*) from chunks where source_id = ${sourceId} and write_id = ${writeId})::int as n
@@ -119,7 +108,7 @@ export class ChunksRepository {
 
   /** The embedding models the stored chunks come from (see embeddingModels). */
   embeddingModels(): Promise<string[]> {
-    return embeddingModels(this.em.fork().getKysely(), 'chunks');
+    return embeddingModels(this.db.em().getKysely(), 'chunks');
   }
 
   /** Re-embeds in place a batch of chunks of model `from` (see reembedRows), as a background write. */
@@ -129,15 +118,15 @@ export class ChunksRepository {
     embed: (rows: readonly { id: string; text: string; position: ChunkPosition }[]) => string[],
   ): Promise<{ last: string | null; count: number }> {
     return this.writes.run(() =>
-      this.em
-        .fork()
+      this.db
+        .em()
         .transactional((em) => reembedRows(em.getKysely(), 'chunks', ['text', 'position'], models, page, embed)),
     );
   }
 
   /** Gives up a write (failed, cancelled): its rows are deleted by {@link purgeRetired}. */
   async retireWrite(writeId: string): Promise<void> {
-    await sql`update chunk_writes set state = 'retired' where id = ${writeId}`.execute(this.em.fork().getKysely());
+    await sql`update chunk_writes set state = 'retired' where id = ${writeId}`.execute(this.db.em().getKysely());
   }
 
   /**
@@ -146,7 +135,7 @@ export class ChunksRepository {
    * `abandonedBefore` (their process died) are retired first. Returns the rows deleted.
    */
   async purgeRetired(options: { sourceId?: string; abandonedBefore?: Date } = {}): Promise<number> {
-    const db = this.em.fork().getKysely();
+    const db = this.db.em().getKysely();
     const source = options.sourceId ?? null;
     if (options.abandonedBefore) {
       await sql`update chunk_writes set state = 'retired' where state = 'pending' and created_at < ${options.abandonedBefore}`.execute(

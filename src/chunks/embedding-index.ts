@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { DbContext } from '../database/unit-of-work';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
@@ -27,7 +27,7 @@ export class EmbeddingIndex implements OnApplicationBootstrap {
   private readonly logger = new Logger(EmbeddingIndex.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -37,8 +37,8 @@ export class EmbeddingIndex implements OnApplicationBootstrap {
 
   async ensure(dimensions: number): Promise<void> {
     const name = embeddingIndexName(dimensions);
-    await this.em
-      .fork()
+    await this.db
+      .em()
       .getKysely()
       .connection()
       .execute(async (db) => {
@@ -63,7 +63,7 @@ export class EmbeddingIndex implements OnApplicationBootstrap {
 
   /** Drops the indexes of other dimensions (after a model change and `npm run reindex`). */
   async dropOthers(dimensions: number): Promise<void> {
-    const db = this.em.fork().getKysely();
+    const db = this.db.em().getKysely();
     const { rows } = await sql<{ indexname: string }>`
       select indexname from pg_indexes where tablename = 'chunks' and indexname like 'chunks_embedding_hnsw_%'`.execute(
       db,

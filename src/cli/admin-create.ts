@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { AuditService } from '../audit/audit.service';
 import { createAdmin } from '../auth/admin-bootstrap';
 import { PasswordHasher } from '../auth/password-hasher';
@@ -19,7 +19,7 @@ runTool('admin:create', async (app) => {
     throw new Error('set ADMIN_PASSWORD (10-128 characters) in the environment');
   }
   const created = await createAdmin(
-    app.get(EntityManager),
+    app.get(UnitOfWork),
     app.get(UsersService),
     app.get(PasswordHasher),
     app.get(AuditService),

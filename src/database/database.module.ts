@@ -6,6 +6,7 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { prepareSchema } from './schema';
 import { BackgroundWrites } from './background-writes';
 import { Sql } from './sql';
+import { DbContext, UnitOfWork } from './unit-of-work';
 import { buildOrmOptions } from './orm-options';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
@@ -71,23 +72,26 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [Sql, BackgroundWrites],
-      exports: [Sql, BackgroundWrites],
+      providers: [Sql, BackgroundWrites, DbContext, UnitOfWork],
+      exports: [Sql, BackgroundWrites, DbContext, UnitOfWork],
       imports: [
         MikroOrmModule.forRootAsync({
           imports: [EmbeddedPostgresModule.forRoot(config)],
           inject: [EMBEDDED_POSTGRES],
           driver: PostgreSqlDriver,
           useFactory: (embedded: EmbeddedPostgres | null) =>
-            buildOrmOptions({
-              clientUrl: config.database.url,
-              embedded: embedded?.connection,
-              // PGlite is one session: pglite-socket multiplexes client connections onto it message
-              // by message, so two connections' extended-protocol exchanges (Parse/Bind/Execute)
-              // can interleave and swap unnamed statements. One connection avoids that entirely,
-              // and costs nothing: PGlite runs one statement at a time anyway.
-              poolSize: embedded ? 1 : config.database.poolSize,
-            }),
+            buildOrmOptions(
+              {
+                clientUrl: config.database.url,
+                embedded: embedded?.connection,
+                // PGlite is one session: pglite-socket multiplexes client connections onto it message
+                // by message, so two connections' extended-protocol exchanges (Parse/Bind/Execute)
+                // can interleave and swap unnamed statements. One connection avoids that entirely,
+                // and costs nothing: PGlite runs one statement at a time anyway.
+                poolSize: embedded ? 1 : config.database.poolSize,
+              },
+              { entities: 'auto' },
+            ),
         }),
       ],
     };

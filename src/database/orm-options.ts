@@ -1,7 +1,7 @@
 import { type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { MIGRATIONS } from '../../migrations';
-import { ENTITIES } from './entities';
+import { BaseEntity, SoftDeletableEntity } from './base.entity';
 import { type EmbeddedPostgresConnection } from './embedded-postgres';
 
 export interface OrmConnection {
@@ -12,8 +12,20 @@ export interface OrmConnection {
   poolSize: number;
 }
 
+export interface OrmEntities {
+  /**
+   * `auto`: the entities that feature modules register with `MikroOrmModule.forFeature()` (the
+   * application); `glob`: every `*.entity` file (the MikroORM CLI, which diffs them against the
+   * database); `none`: only the base classes (migrations and raw connections).
+   */
+  entities?: 'auto' | 'glob' | 'none';
+}
+
 /** MikroORM settings shared by the app, the CLI tools and the tests. */
-export function buildOrmOptions(connection: OrmConnection): Options {
+export function buildOrmOptions(
+  connection: OrmConnection,
+  { entities = 'none' }: OrmEntities = {},
+): Options & { autoLoadEntities?: boolean } {
   return {
     driver: PostgreSqlDriver,
     ...(connection.embedded
@@ -24,7 +36,10 @@ export function buildOrmOptions(connection: OrmConnection): Options {
           dbName: connection.embedded.dbName,
         }
       : { clientUrl: connection.clientUrl }),
-    entities: ENTITIES,
+    // Database knows no feature: the base classes are its own, the rest is registered or found.
+    entities: [BaseEntity, SoftDeletableEntity, ...(entities === 'glob' ? ['dist/src/**/*.entity.js'] : [])],
+    ...(entities === 'glob' ? { entitiesTs: [BaseEntity, SoftDeletableEntity, 'src/**/*.entity.ts'] } : {}),
+    ...(entities === 'auto' ? { autoLoadEntities: true } : {}),
     extensions: [Migrator],
     migrations: {
       migrationsList: MIGRATIONS,
@@ -42,8 +57,7 @@ export function buildOrmOptions(connection: OrmConnection): Options {
     driverOptions: { connectionTimeoutMillis: 30_000 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
-    // Entities are declared explicitly; nothing is discovered from the filesystem at run time.
-    discovery: { warnWhenNoEntities: true },
+    discovery: { warnWhenNoEntities: false },
     debug: false,
     colors: false,
   };

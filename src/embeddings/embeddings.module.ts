@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { createOpenAiClient } from '../llm/openai-client';
+import { EmbeddedStores } from './embedded-stores';
 import { EmbeddingProvider } from './embedding-provider';
 import { LocalEmbeddingProvider } from './local-embedding.provider';
 import { OpenAiEmbeddingProvider } from './openai-embedding.provider';
@@ -22,7 +23,8 @@ import { OpenAiEmbeddingProvider } from './openai-embedding.provider';
             )
           : new LocalEmbeddingProvider(config.embeddings.dimensions),
     },
+    EmbeddedStores,
   ],
-  exports: [EmbeddingProvider],
+  exports: [EmbeddingProvider, EmbeddedStores],
 })
 export class EmbeddingsModule {}

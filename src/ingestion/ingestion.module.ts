@@ -1,4 +1,3 @@
-import { SummariesModule } from '../summaries/summaries.module';
 import { Module } from '@nestjs/common';
 import { SourcesModule } from '../sources/sources.module';
 import { IngestionProcessor } from './ingestion.processor';
@@ -6,7 +5,7 @@ import { IngestionService } from './ingestion.service';
 import { DocumentPreparer } from './processing/document-preparer';
 
 @Module({
-  imports: [SourcesModule, SummariesModule],
+  imports: [SourcesModule],
   providers: [IngestionService, IngestionProcessor, DocumentPreparer],
 })
 export class IngestionModule {}

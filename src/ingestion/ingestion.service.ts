@@ -1,6 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { ChunksRepository, WRITE_BATCH_MS } from '../chunks/chunks.repository';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ChunksService, WRITE_BATCH_MS } from '../chunks/chunks.service';
 import { inTimedBatches, inTimedSteps } from '../common/async';
 import { uuidv7 } from '../common/uuid';
 import { Coalescer } from '../common/coalescer';
@@ -10,9 +9,10 @@ import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider'
 import { LocalEmbeddingProvider, olderLocalModels } from '../embeddings/local-embedding.provider';
 import { EmbeddingDimensionError } from '../embeddings/openai-embedding.provider';
 import { type JobContext, JobCancelledError, PermanentJobError } from '../queue/job.types';
-import { SummariesService } from '../summaries/summaries.service';
+import { UnitOfWork } from '../database/unit-of-work';
+import { EmbeddedStores } from '../embeddings/embedded-stores';
 import { type SourceStatus } from '../sources/source.entity';
-import { SourcesRepository } from '../sources/sources.repository';
+import { SourcesService } from '../sources/sources.service';
 import { BlobStorage } from '../storage/blob-storage';
 import { type DraftChunk } from './chunking/chunker';
 import { UnprocessableDocumentError } from './document';
@@ -40,22 +40,22 @@ const PROGRESS = { parsing: 5, chunking: 20, embedding: 25, storing: 92 } as con
  * before are replaced at once.
  */
 @Injectable()
-export class IngestionService {
+export class IngestionService implements OnModuleInit {
   private readonly logger = new Logger(IngestionService.name);
 
   constructor(
-    private readonly em: EntityManager,
-    private readonly sources: SourcesRepository,
-    private readonly chunks: ChunksRepository,
+    private readonly uow: UnitOfWork,
+    private readonly sources: SourcesService,
+    private readonly chunks: ChunksService,
     private readonly storage: BlobStorage,
     private readonly embeddings: EmbeddingProvider,
     private readonly preparer: DocumentPreparer,
-    private readonly summaries: SummariesService,
+    private readonly stores: EmbeddedStores,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async ingest(sourceId: string, revision: number, context: JobContext): Promise<IngestResult> {
-    const source = await this.sources.findById(sourceId);
+    const source = await this.sources.findForIngestion(sourceId);
     if (!source) return { skipped: 'the source was deleted' };
     if (source.revision !== revision) return { skipped: 'superseded by a newer revision' };
 
@@ -120,7 +120,6 @@ export class IngestionService {
       const write = { id: uuidv7(), sourceId, notebookId: source.notebookId, model: this.embeddings.id };
       await this.chunks.beginWrite(sourceId, write.id);
       const tokens = drafts.reduce((n, c) => n + c.tokenCount, 0);
-      let dispatchSummaries: (() => Promise<void>) | undefined;
       let stored: boolean;
       try {
         const rows = drafts.map((c, i) => ({ ...c, embedding: embeddings[i] }));
@@ -135,16 +134,16 @@ export class IngestionService {
         );
         await stageWriter.close();
         await this.sources.saveText(sourceId, revision, prepared.text);
-        stored = await this.em.fork().transactional(async (em) => {
-          if (!(await this.sources.lockAtRevision(em, sourceId, revision))) return false;
+        // One unit of work: the chunks become the source's, it is ready, and what builds on ready
+        // sources (the summary job) is recorded — all or nothing.
+        stored = await this.uow.transaction(async () => {
+          if (!(await this.sources.lockAtRevision(sourceId, revision))) return false;
           // False when another attempt at this revision retired this write: that attempt stores it.
-          if (!(await this.chunks.commitWrite(em, sourceId, write.id, drafts.length))) return false;
-          await this.sources.markReady(em, sourceId, {
-            chunkCount: drafts.length,
-            tokenCount: tokens,
-            pageCount: prepared.pageCount,
-          });
-          dispatchSummaries = await this.summaries.recordForSource(em, sourceId, revision);
+          if (!(await this.chunks.commitWrite(sourceId, write.id, drafts.length))) return false;
+          await this.sources.markReady(
+            { id: sourceId, revision, notebookId: source.notebookId },
+            { chunkCount: drafts.length, tokenCount: tokens, pageCount: prepared.pageCount },
+          );
           return true;
         });
       } catch (error) {
@@ -156,7 +155,6 @@ export class IngestionService {
       await this.chunks.purgeRetired({ sourceId });
       if (!stored) return { skipped: 'superseded by a newer revision' };
       // The source is searchable now; its summary tree follows in the background.
-      await dispatchSummaries?.();
       await context.progress(100, { stage: 'ready', chunks: drafts.length });
       return { chunks: drafts.length, tokens };
     } catch (error) {
@@ -190,40 +188,41 @@ export class IngestionService {
    * it, as after any model change. Other providers: nothing to do (a change of model is
    * `npm run reindex`).
    */
-  async reembedLocal(context: JobContext): Promise<{ chunks: number; summaries: number }> {
+  async reembedLocal(context: JobContext): Promise<Record<string, number>> {
     const provider = this.embeddings;
-    if (!(provider instanceof LocalEmbeddingProvider)) return { chunks: 0, summaries: 0 };
-    type Batch = (
-      from: string,
-      page: { after: string | null; limit: number },
-    ) => Promise<{ last: string | null; count: number }>;
-    const walk = async (models: string[], batch: Batch): Promise<number> => {
-      let total = 0;
-      for (const from of olderLocalModels(models, provider)) {
+    const counts: Record<string, number> = {};
+    for (const store of this.stores.all()) counts[store.name] = 0;
+    if (!(provider instanceof LocalEmbeddingProvider)) return counts;
+    for (const store of this.stores.all()) {
+      for (const from of olderLocalModels(await store.embeddingModels(), provider)) {
         let after: string | null = null;
-        total += await inTimedSteps(
+        counts[store.name] += await inTimedSteps(
           async (limit) => {
-            const { last, count } = await batch(from, { after, limit });
+            const { last, count } = await store.reembedBatch(provider, from, { after, limit });
             after = last;
             return count;
           },
           { targetMs: WRITE_BATCH_MS, initial: 20, max: 1000, signal: context.signal },
         );
       }
-      return total;
-    };
-    const chunks = await walk(await this.chunks.embeddingModels(), (from, page) =>
-      this.chunks.reembedBatch({ from, to: provider.id }, page, (rows) =>
-        rows.map((row) => toPgVector(provider.embedOne(embeddingInput(row)))),
-      ),
-    );
-    const summaries = await walk(await this.summaries.embeddingModels(), (from, page) =>
-      this.summaries.reembedLocalBatch(provider, from, page),
-    );
-    if (chunks + summaries > 0) {
-      this.logger.log(`re-embedded ${chunks} chunk(s) and ${summaries} summary node(s) with ${provider.id}`);
     }
-    return { chunks, summaries };
+    const done = Object.entries(counts).filter(([, n]) => n > 0);
+    if (done.length > 0) {
+      this.logger.log(`re-embedded ${done.map(([name, n]) => `${n} ${name}`).join(' and ')} with ${provider.id}`);
+    }
+    return counts;
+  }
+
+  /** The chunk store's re-embedding (see {@link reembedLocal}): from each chunk's text and heading path. */
+  onModuleInit(): void {
+    this.stores.register({
+      name: 'chunks',
+      embeddingModels: () => this.chunks.embeddingModels(),
+      reembedBatch: (provider, from, page) =>
+        this.chunks.reembedBatch({ from, to: provider.id }, page, (rows) =>
+          rows.map((row) => toPgVector(provider.embedOne(embeddingInput(row)))),
+        ),
+    });
   }
 
   /** Embeds chunks in batches, reporting progress between batches (which also notices cancellation). */

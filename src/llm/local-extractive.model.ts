@@ -1,4 +1,4 @@
-import { tokenizer } from '../ingestion/chunking/tokenizer';
+import { tokenizer } from '../text/tokenizer';
 import {
   type AnswerRequest,
   type AnswerResult,

@@ -3,7 +3,8 @@ import { subject } from '@casl/ability';
 import { type Action } from '../access/permissions';
 import { type Principal } from '../access/principal';
 import { type AccessLevel } from './dto/notebook.dto';
-import { type NotebookRow, NotebooksRepository } from './notebooks.repository';
+import { type NotebookRow } from './notebook-row';
+import { NotebooksRepository } from './notebooks.repository';
 
 export interface NotebookAccess {
   notebook: NotebookRow;

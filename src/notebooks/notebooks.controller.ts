@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, Authorize, ReqMeta } from '../access/policy.decorator';
+import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
-import { type RequestMeta } from '../audit/audit.service';
+import { ReqMeta, type RequestMeta } from '../http/request-meta';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
 import {

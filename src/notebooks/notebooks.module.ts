@@ -6,9 +6,11 @@ import { NotebooksController } from './notebooks.controller';
 import { NotebooksMaintenanceProcessor } from './notebooks-maintenance.processor';
 import { NotebooksRepository } from './notebooks.repository';
 import { NotebooksService } from './notebooks.service';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Notebook, NotebookGrant } from './notebook.entity';
 
 @Module({
-  imports: [UsersModule],
+  imports: [MikroOrmModule.forFeature([Notebook, NotebookGrant]), UsersModule],
   controllers: [NotebooksController, AdminNotebooksController],
   providers: [NotebooksRepository, NotebooksService, NotebookAccessService, NotebooksMaintenanceProcessor],
   exports: [NotebooksService, NotebookAccessService],

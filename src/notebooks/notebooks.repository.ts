@@ -1,23 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
 import { type GrantLevel, Notebook, NotebookGrant } from './notebook.entity';
-
-/** A notebook with the caller's grant on it (null: none) and its sources' totals. */
-export interface NotebookRow {
-  id: string;
-  name: string;
-  description: string | null;
-  owner_id: string;
-  created_at: string;
-  updated_at: string;
-  deleted_at: string | null;
-  grant: GrantLevel | null;
-  source_count: number;
-  chunk_count: number;
-  last_updated_at: string;
-}
+import { type NotebookRow } from './notebook-row';
 
 export interface GrantRow {
   user_id: string;
@@ -42,12 +28,19 @@ const FOR_CALLER = `
 @Injectable()
 export class NotebooksRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly sql: Sql,
   ) {}
 
-  create(em: EntityManager, data: { ownerId: string; name: string; description?: string | null }): Notebook {
-    return em.create(Notebook, { ownerId: data.ownerId, name: data.name, description: data.description ?? null });
+  async create(data: { ownerId: string; name: string; description?: string | null }): Promise<Notebook> {
+    const em = this.db.em();
+    const notebook = em.create(Notebook, {
+      ownerId: data.ownerId,
+      name: data.name,
+      description: data.description ?? null,
+    });
+    await em.flush();
+    return notebook;
   }
 
   /**
@@ -88,17 +81,17 @@ export class NotebooksRepository {
         and (${filter.before ?? null}::uuid is null or n.id < ${filter.before ?? null})
         and (${filter.onlyIds ? [...filter.onlyIds] : null}::uuid[] is null or n.id = any(${filter.onlyIds ? [...filter.onlyIds] : null}))
       order by n.id desc
-      limit ${filter.limit}`.execute(this.db());
+      limit ${filter.limit}`.execute(this.db.kysely());
     return rows;
   }
 
   async update(id: string, changes: { name?: string; description?: string | null }): Promise<void> {
-    await this.em.fork().nativeUpdate(Notebook, { id }, { ...changes, updatedAt: new Date() }, { filters: false });
+    await this.db.em().nativeUpdate(Notebook, { id }, { ...changes, updatedAt: new Date() }, { filters: false });
   }
 
   async setDeleted(id: string, deleted: boolean): Promise<void> {
-    await this.em
-      .fork()
+    await this.db
+      .em()
       .nativeUpdate(
         Notebook,
         { id },
@@ -110,14 +103,17 @@ export class NotebooksRepository {
   async grants(notebookId: string): Promise<GrantRow[]> {
     const { rows } = await sql<GrantRow>`
       select g.user_id, u.email, g.level, g.created_at from notebook_grants g join users u on u.id = g.user_id
-      where g.notebook_id = ${notebookId} order by g.created_at`.execute(this.db());
+      where g.notebook_id = ${notebookId} order by g.created_at`.execute(this.db.kysely());
     return rows;
   }
 
-  async upsertGrant(
-    em: EntityManager,
-    grant: { notebookId: string; userId: string; level: GrantLevel; grantedBy: string },
-  ): Promise<void> {
+  async upsertGrant(grant: {
+    notebookId: string;
+    userId: string;
+    level: GrantLevel;
+    grantedBy: string;
+  }): Promise<void> {
+    const em = this.db.em();
     await sql`
       insert into notebook_grants (notebook_id, user_id, level, granted_by) values (${grant.notebookId}, ${grant.userId}, ${grant.level}, ${grant.grantedBy})
       on conflict (notebook_id, user_id) do update set level = excluded.level, granted_by = excluded.granted_by`.execute(
@@ -125,7 +121,8 @@ export class NotebooksRepository {
     );
   }
 
-  async deleteGrant(em: EntityManager, notebookId: string, userId: string): Promise<boolean> {
+  async deleteGrant(notebookId: string, userId: string): Promise<boolean> {
+    const em = this.db.em();
     return (await em.nativeDelete(NotebookGrant, { notebookId, userId })) > 0;
   }
 
@@ -134,16 +131,12 @@ export class NotebooksRepository {
     const { rows } = await sql<{ id: string; storage_keys: string[] }>`
       select n.id, array(select s.storage_key from sources s where s.notebook_id = n.id) as storage_keys
       from notebooks n where n.deleted_at is not null and n.deleted_at < ${deletedBefore}
-      order by n.deleted_at limit ${limit}`.execute(this.db());
+      order by n.deleted_at limit ${limit}`.execute(this.db.kysely());
     return rows;
   }
 
   async hardDelete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.em.fork().nativeDelete(Notebook, { id: { $in: [...ids] } }, { filters: false });
-  }
-
-  private db() {
-    return this.em.fork().getKysely();
+    return this.db.em().nativeDelete(Notebook, { id: { $in: [...ids] } }, { filters: false });
   }
 }

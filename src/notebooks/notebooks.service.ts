@@ -1,7 +1,8 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { notebookLimit, type Principal } from '../access/principal';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { type RequestMeta } from '../http/request-meta';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { patchOf } from '../http/validation';
@@ -17,14 +18,15 @@ import {
   type UpdateNotebookDto,
 } from './dto/notebook.dto';
 import { levelOf, NOTEBOOK_NOT_FOUND, NotebookAccessService } from './notebook-access';
-import { type NotebookRow, NotebooksRepository } from './notebooks.repository';
+import { type NotebookRow } from './notebook-row';
+import { NotebooksRepository } from './notebooks.repository';
 
 const DAY_MS = 86_400_000;
 
 @Injectable()
 export class NotebooksService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly notebooks: NotebooksRepository,
     private readonly access: NotebookAccessService,
     private readonly users: UsersService,
@@ -96,8 +98,8 @@ export class NotebooksService {
     const target = dto.userId ? await this.users.findProfile(dto.userId) : await this.users.findByEmail(dto.email!);
     if (!target || target.deactivatedAt) throw new NotFoundException('User not found');
     if (target.id === notebook.owner_id) throw new BadRequestException('The owner already has full access');
-    await this.em.fork().transactional(async (em) => {
-      await this.notebooks.upsertGrant(em, {
+    await this.uow.transaction(async () => {
+      await this.notebooks.upsertGrant({
         notebookId: id,
         userId: target.id,
         level: dto.level,
@@ -112,7 +114,6 @@ export class NotebooksService {
           details: { userId: target.id, level: dto.level },
         },
         meta,
-        em,
       );
     });
     return this.listAccess(auth, id);
@@ -121,8 +122,8 @@ export class NotebooksService {
   /** Revocation takes effect on the grantee's very next request: access is checked on every one. */
   async revoke(auth: Principal, id: string, userId: string, meta: RequestMeta): Promise<void> {
     await this.access.require(auth, id, 'share');
-    await this.em.fork().transactional(async (em) => {
-      if (!(await this.notebooks.deleteGrant(em, id, userId)))
+    await this.uow.transaction(async () => {
+      if (!(await this.notebooks.deleteGrant(id, userId)))
         throw new NotFoundException('That user has no access to revoke');
       await this.audit.record(
         {
@@ -133,7 +134,6 @@ export class NotebooksService {
           details: { userId },
         },
         meta,
-        em,
       );
     });
   }
@@ -172,9 +172,7 @@ export class NotebooksService {
     // A notebook-limited key could not reach what it creates: refused before anything is written.
     if (notebookLimit(auth))
       throw new ForbiddenException('This API key is limited to its notebooks and cannot create one');
-    const em = this.em.fork();
-    const notebook = this.notebooks.create(em, { ownerId, name: dto.name, description: dto.description });
-    await em.flush();
+    const notebook = await this.notebooks.create({ ownerId, name: dto.name, description: dto.description });
     return this.get(auth, notebook.id);
   }
 }

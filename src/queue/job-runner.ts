@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { MikroORM, RequestContext } from '@mikro-orm/core';
+import { DbContext } from '../database/unit-of-work';
 import { PinoLogger } from 'nestjs-pino';
 import { Coalescer } from '../common/coalescer';
 import { type AppConfig } from '../config/app-config';
@@ -50,7 +50,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     private readonly registry: JobRegistry,
     private readonly metrics: MetricsService,
     private readonly events: EventBus,
-    private readonly orm: MikroORM,
+    private readonly db: DbContext,
     private readonly pino: PinoLogger,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -122,7 +122,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
               if (controller.signal.aborted) throw new JobCancelledError();
             },
           };
-          const result = await RequestContext.create(this.orm.em, () => handler.handle(job.payload as never, context));
+          const result = await this.db.isolated(() => handler.handle(job.payload as never, context));
           await stored.close();
           if (controller.signal.aborted) return { kind: 'cancelled' };
           await this.repository.complete(jobId, result ?? null, lastDetail);

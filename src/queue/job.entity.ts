@@ -1,6 +1,5 @@
 import { type Opt } from '@mikro-orm/core';
-import { Check, Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { User } from '../users/user.entity';
+import { Check, Entity, Enum, Index, Property } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from '../database/base.entity';
 
 export enum JobState {
@@ -44,7 +43,8 @@ export class JobEntity extends BaseEntity {
   payload!: Record<string, unknown>;
 
   /** The user the job works for; null for system jobs (maintenance). Only they (and admins) see it. */
-  @ManyToOne(() => User, { mapToPk: true, fieldName: 'owner_id', nullable: true, deleteRule: 'cascade' })
+  /** The user the job works for (a plain id: the queue knows no feature's tables). */
+  @Property({ type: 'uuid', nullable: true })
   @Index({ name: 'jobs_owner_idx' })
   ownerId?: string | null;
 

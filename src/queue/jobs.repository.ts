@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
 import { FINISHED_JOB_STATES, JobEntity, JobState, UNFINISHED_JOB_STATES } from './job.entity';
@@ -25,7 +25,7 @@ export interface NewJob {
 @Injectable()
 export class JobsRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly sql: Sql,
   ) {}
 
@@ -33,7 +33,8 @@ export class JobsRepository {
    * Inserts the jobs whose ids do not exist yet, in one statement (inside `em`'s transaction if
    * it has one); returns every job's row, marking those that are new.
    */
-  async insertMany(em: EntityManager, jobs: readonly NewJob[]): Promise<{ created: Set<string>; rows: JobEntity[] }> {
+  async insertMany(jobs: readonly NewJob[]): Promise<{ created: Set<string>; rows: JobEntity[] }> {
+    const em = this.db.em();
     if (jobs.length === 0) return { created: new Set(), rows: [] };
     const db = em.getKysely();
     const { rows: inserted } = await sql<Record<string, unknown>>`
@@ -52,7 +53,7 @@ export class JobsRepository {
       missing.length > 0
         ? (await sql<Record<string, unknown>>`select * from jobs where id = any(${missing}::uuid[])`.execute(db)).rows
         : [];
-    const mapper = this.em.fork();
+    const mapper = this.db.em();
     const byId = new Map([...inserted, ...existing].map((row) => [row.id as string, mapper.map(JobEntity, row)]));
     return { created, rows: jobs.map((j) => byId.get(j.id)).filter((row): row is JobEntity => row !== undefined) };
   }
@@ -63,13 +64,13 @@ export class JobsRepository {
    */
   async findById(id: string): Promise<JobEntity | null> {
     const row = await this.sql.one<Record<string, unknown>>('job_by_id', 'select * from jobs where id = $1', [id]);
-    return row ? this.em.fork().map(JobEntity, row) : null;
+    return row ? this.db.em().map(JobEntity, row) : null;
   }
 
   /** Jobs the in-process runner must (re)schedule at start: everything dispatched and not finished. */
   findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
-    return this.em
-      .fork()
+    return this.db
+      .em()
       .find(
         JobEntity,
         { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] }, dispatchedAt: { $ne: null } },
@@ -79,7 +80,7 @@ export class JobsRepository {
 
   /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
   findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
-    return this.em.fork().find(
+    return this.db.em().find(
       JobEntity,
       {
         queue: { $in: [...queues] },
@@ -97,7 +98,7 @@ export class JobsRepository {
    * per queue and owner (advisory lock), so instances feeding the same owner never exceed `max`.
    */
   async takeTurns(queue: string, ownerId: string, max: number): Promise<JobEntity[]> {
-    const rows = await this.em.fork().transactional(async (em) => {
+    const rows = await this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       await sql`select pg_advisory_xact_lock(hashtextextended(${`jobs:turns:${queue}:${ownerId}`}, 0))`.execute(db);
       const { rows } = await sql<Record<string, unknown>>`
@@ -113,7 +114,7 @@ export class JobsRepository {
         returning *`.execute(db);
       return rows;
     });
-    const mapper = this.em.fork();
+    const mapper = this.db.em();
     return rows.map((row) => mapper.map(JobEntity, row));
   }
 
@@ -125,7 +126,7 @@ export class JobsRepository {
       group by b.owner_id
       having (select count(*) from jobs a where a.queue = ${queue} and a.owner_id = b.owner_id
               and a.dispatched_at is not null and a.state in ('queued', 'active', 'retrying')) < ${max}`.execute(
-      this.db(),
+      this.detached(),
     );
     return rows.map((row) => row.owner_id);
   }
@@ -138,7 +139,7 @@ export class JobsRepository {
        where id = $1 and state in ('queued', 'retrying', 'active') returning *`,
       [id, attempt],
     );
-    return row ? this.em.fork().map(JobEntity, row) : null;
+    return row ? this.db.em().map(JobEntity, row) : null;
   }
 
   /** Returns false when the job is no longer active (cancelled meanwhile). */
@@ -146,7 +147,7 @@ export class JobsRepository {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
     const { rows } = await sql<{ id: string }>`
       update jobs set progress = ${progress}, detail = coalesce(${detailJson}::jsonb, detail), updated_at = now()
-      where id = ${id} and state = 'active' returning id`.execute(this.db());
+      where id = ${id} and state = 'active' returning id`.execute(this.detached());
     return rows.length === 1;
   }
 
@@ -157,27 +158,27 @@ export class JobsRepository {
     await sql`
       update jobs set state = 'completed', progress = 100, result = ${resultJson}::jsonb, error = null,
       detail = coalesce(${detailJson}::jsonb, detail), finished_at = now(), updated_at = now()
-      where id = ${id} and state = 'active'`.execute(this.db());
+      where id = ${id} and state = 'active'`.execute(this.detached());
   }
 
   async scheduleRetry(id: string, error: string, runAt: Date): Promise<void> {
     await sql`
       update jobs set state = 'retrying', error = ${error}, run_at = ${runAt}, updated_at = now()
-      where id = ${id} and state = 'active'`.execute(this.db());
+      where id = ${id} and state = 'active'`.execute(this.detached());
   }
 
   async fail(id: string, error: string, detail?: Record<string, unknown>): Promise<void> {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
     await sql`
       update jobs set state = 'failed', error = ${error}, detail = coalesce(${detailJson}::jsonb, detail),
-      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.db());
+      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.detached());
   }
 
   /** Cancels an unfinished job; false if it had already finished. */
   async cancel(id: string): Promise<boolean> {
     const { rows } = await sql<{ id: string }>`
       update jobs set state = 'cancelled', finished_at = now(), updated_at = now()
-      where id = ${id} and state in ('queued', 'active', 'retrying') returning id`.execute(this.db());
+      where id = ${id} and state in ('queued', 'active', 'retrying') returning id`.execute(this.detached());
     return rows.length === 1;
   }
 
@@ -185,20 +186,23 @@ export class JobsRepository {
   async hasUnfinished(queue: string): Promise<boolean> {
     const { rows } = await sql<{ busy: boolean }>`
       select exists (select 1 from jobs where queue = ${queue} and state in ('queued', 'active', 'retrying')) as busy`.execute(
-      this.db(),
+      this.detached(),
     );
     return rows[0].busy;
   }
 
-  /** Kysely on a fresh fork: these statements never join a caller's unit of work. */
-  private db() {
-    return this.em.fork().getKysely();
-  }
-
   async deleteFinishedBefore(before: Date): Promise<number> {
-    return this.em.fork().nativeDelete(JobEntity, {
+    return this.db.em().nativeDelete(JobEntity, {
       state: { $in: [...FINISHED_JOB_STATES] },
       finishedAt: { $lt: before },
     });
+  }
+
+  /**
+   * State changes and reads of the runner: on a fresh fork, never joining a caller's unit of work
+   * (a job's record must not roll back with the work that happened to touch it).
+   */
+  private detached(): ReturnType<DbContext['kysely']> {
+    return this.db.detached().getKysely();
   }
 }

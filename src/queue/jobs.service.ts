@@ -1,6 +1,6 @@
 import { Injectable, type MessageEvent, NotFoundException } from '@nestjs/common';
 import { subject } from '@casl/ability';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { type Principal } from '../access/principal';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -37,7 +37,7 @@ export interface EnqueueOptions {
 @Injectable()
 export class JobsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly repository: JobsRepository,
     private readonly registry: JobRegistry,
     private readonly transport: JobTransport,
@@ -86,23 +86,20 @@ export class JobsService {
     items: readonly { key: string; payload: JobPayloadOf<N> }[],
     options: EnqueueOptions = {},
   ): Promise<JobDto[]> {
-    const recorded = await this.record(this.em.fork(), name, items, options);
-    await recorded.dispatch();
-    return recorded.jobs;
+    return this.record(name, items, options);
   }
 
   /**
-   * Records jobs inside the caller's transaction (`em`), so they exist exactly if the work they
-   * belong to was committed; `dispatch()` hands them to the queue and must be called after the
-   * commit. If the process dies in between, the records are still there, and both transports
-   * hand unfinished records over when an instance starts.
+   * Records jobs in the caller's unit of work (if one is open), so they exist exactly if the work
+   * they belong to was committed; they are handed to the queue once it has committed (at once
+   * outside one). If the process dies in between, the records are still there, and both
+   * transports hand unfinished records over when an instance starts.
    */
   async record<N extends JobNameOf>(
-    em: EntityManager,
     name: N,
     items: readonly { key: string; payload: JobPayloadOf<N> }[],
     options: EnqueueOptions = {},
-  ): Promise<{ jobs: JobDto[]; dispatch: () => Promise<void> }> {
+  ): Promise<JobDto[]> {
     const queue = this.queueOf(name);
     const delayMs = options.delayMs ?? 0;
     const runAt = new Date(Date.now() + delayMs);
@@ -111,7 +108,6 @@ export class JobsService {
     const ownerId = options.ownerId ?? null;
     const waitsForTurn = ownerId !== null && this.dispatcher.isFair(queue);
     const { created, rows } = await this.repository.insertMany(
-      em,
       items.map(({ key, payload }) => ({
         id: this.jobId(name, key),
         queue,
@@ -126,18 +122,16 @@ export class JobsService {
       })),
     );
     const fresh = rows.filter((job) => created.has(job.id));
-    return {
-      jobs: rows.map(toJobDto),
-      dispatch: async () => {
-        if (waitsForTurn) {
-          if (fresh.length > 0) await this.dispatcher.feed(queue, ownerId);
-          return;
-        }
-        await this.transport.dispatchMany(
-          fresh.map((job) => ({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs })),
-        );
-      },
-    };
+    await this.uow.afterCommit(async () => {
+      if (waitsForTurn) {
+        if (fresh.length > 0) await this.dispatcher.feed(queue, ownerId);
+        return;
+      }
+      await this.transport.dispatchMany(
+        fresh.map((job) => ({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs })),
+      );
+    });
+    return rows.map(toJobDto);
   }
 
   async get(auth: Principal, id: string): Promise<JobDto> {

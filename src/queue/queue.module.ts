@@ -22,6 +22,8 @@ import { JobsService } from './jobs.service';
 import { BullJobTransport } from './transports/bull-job-transport';
 import { JobTransport } from './transports/job-transport';
 import { LocalJobTransport } from './transports/local-job-transport';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { JobEntity } from './job.entity';
 
 /** Starts the transport once every handler is registered; stops it first at shutdown. */
 @Injectable()
@@ -47,7 +49,9 @@ class QueueLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
   }
 }
 
-@Module({})
+// Entities are registered statically: a forFeature() inside forRoot() would run per app and
+// reset the ORM's entity list (MikroOrmEntitiesStorage) after the first app closed.
+@Module({ imports: [MikroOrmModule.forFeature([JobEntity])] })
 export class QueueModule {
   static forRoot(config: AppConfig): DynamicModule {
     const useBull = Boolean(config.redis.url);

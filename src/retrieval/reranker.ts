@@ -1,4 +1,4 @@
-import { type RetrievalHit } from './retrieval.service';
+import { type RetrievalHit } from './retrieval-hit';
 
 /**
  * The seam for a second-stage reranker (a cross-encoder, Cohere/Jina rerank, an LLM judge): it

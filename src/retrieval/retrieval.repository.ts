@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ChunkPosition } from '../chunks/chunk.entity';
-import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
+import { VISIBLE_CHUNK } from '../chunks/chunk-visibility';
 import { Sql } from '../database/sql';
 
 export type HitKind = 'chunk' | 'summary';

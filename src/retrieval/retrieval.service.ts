@@ -1,33 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { type Principal } from '../access/principal';
-import { type ChunkPosition } from '../chunks/chunk.entity';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVectorBinary } from '../embeddings/embedding-provider';
 import { MetricsService } from '../metrics/metrics.service';
 import { NotebookAccessService } from '../notebooks/notebook-access';
-import { type NotebookRow } from '../notebooks/notebooks.repository';
+import { type NotebookRow } from '../notebooks/notebook-row';
 import { type SearchDto, type SearchHitDto, type SearchResultDto } from './dto/search.dto';
 import { Reranker } from './reranker';
-import { type HitKind, type HitRow, type HybridQuery, RetrievalRepository } from './retrieval.repository';
+import { type RetrievalHit } from './retrieval-hit';
+
+export { type RetrievalHit };
+import { type HitRow, type HybridQuery, RetrievalRepository } from './retrieval.repository';
 
 export type RetrievalMode = 'hybrid' | 'vector' | 'text';
 export type VectorStrategy = 'exact' | 'hnsw';
-
-export interface RetrievalHit {
-  kind: HitKind;
-  id: string;
-  notebookId: string;
-  sourceId: string | null;
-  sourceTitle: string;
-  text: string;
-  position: ChunkPosition | null;
-  /** Summary tree level (1 = cluster of chunks); null for chunks. */
-  level: number | null;
-  score: number;
-  vectorScore: number | null;
-  textScore: number | null;
-}
 
 export interface RetrieveOptions {
   k?: number;

@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { GithubTokenController } from './github-token.controller';
+import { SecretsRepository } from './secrets.repository';
 import { SecretsService } from './secrets.service';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { UserSecret } from './user-secret.entity';
 
 @Module({
+  imports: [MikroOrmModule.forFeature([UserSecret])],
   controllers: [GithubTokenController],
-  providers: [SecretsService],
+  providers: [SecretsRepository, SecretsService],
   exports: [SecretsService],
 })
 export class SecretsModule {}

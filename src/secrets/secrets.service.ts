@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../database/unit-of-work';
 import { type Principal } from '../access/principal';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { type RequestMeta } from '../http/request-meta';
 import { Vault } from '../crypto/vault';
 import { type SecretStatusDto } from './dto/secret.dto';
-import { UserSecret } from './user-secret.entity';
+import { SecretsRepository } from './secrets.repository';
+import { type UserSecret } from './user-secret.entity';
 
 export type SecretPurpose = 'github-token';
 
@@ -17,27 +19,17 @@ export class SecretsService {
   private readonly logger = new Logger(SecretsService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
+    private readonly repository: SecretsRepository,
     private readonly vault: Vault,
     private readonly audit: AuditService,
   ) {}
 
   async put(auth: Principal, purpose: SecretPurpose, plaintext: string, meta: RequestMeta): Promise<SecretStatusDto> {
-    return this.em.fork().transactional(async (em) => {
-      const existing = await em.findOne(UserSecret, { userId: auth.userId, purpose });
-      const row =
-        existing ??
-        em.create(UserSecret, {
-          userId: auth.userId,
-          purpose,
-          keyId: '',
-          iv: Buffer.alloc(0),
-          ciphertext: Buffer.alloc(0),
-          tag: Buffer.alloc(0),
-          last4: '',
-        });
-      const sealed = this.vault.seal(plaintext, { ownerId: auth.userId, purpose, recordId: row.id });
-      Object.assign(row, { ...sealed, last4: plaintext.slice(-4), updatedAt: new Date() });
+    return this.uow.transaction(async () => {
+      const row = await this.repository.put(auth.userId, purpose, plaintext.slice(-4), (recordId) =>
+        this.vault.seal(plaintext, { ownerId: auth.userId, purpose, recordId }),
+      );
       await this.audit.record(
         {
           action: 'secret.updated',
@@ -47,20 +39,17 @@ export class SecretsService {
           details: { purpose },
         },
         meta,
-        em,
       );
-      await em.flush();
       return toStatus(row);
     });
   }
 
   async status(auth: Principal, purpose: SecretPurpose): Promise<SecretStatusDto> {
-    return toStatus(await this.em.fork().findOne(UserSecret, { userId: auth.userId, purpose }));
+    return toStatus(await this.repository.find(auth.userId, purpose));
   }
 
   async remove(auth: Principal, purpose: SecretPurpose, meta: RequestMeta): Promise<void> {
-    const em = this.em.fork();
-    const deleted = await em.nativeDelete(UserSecret, { userId: auth.userId, purpose });
+    const deleted = await this.repository.delete(auth.userId, purpose);
     if (deleted > 0) {
       await this.audit.record(
         { action: 'secret.deleted', actorId: auth.userId, targetType: 'Secret', details: { purpose } },
@@ -71,7 +60,7 @@ export class SecretsService {
 
   /** The plaintext, for the one job that needs it. Null when the user has none. */
   async reveal(userId: string, purpose: SecretPurpose): Promise<string | null> {
-    const row = await this.em.fork().findOne(UserSecret, { userId, purpose });
+    const row = await this.repository.find(userId, purpose);
     return row ? this.vault.open(row, { ownerId: userId, purpose, recordId: row.id }) : null;
   }
 
@@ -80,17 +69,9 @@ export class SecretsService {
     const active = this.vault.activeKeyId;
     let rotated = 0;
     for (;;) {
-      const done = await this.em.fork().transactional(async (em) => {
-        const rows = await em.find(
-          UserSecret,
-          { keyId: { $ne: active } },
-          { limit: batchSize, orderBy: { id: 'asc' } },
-        );
-        for (const row of rows) {
-          const context = { ownerId: row.userId, purpose: row.purpose, recordId: row.id };
-          Object.assign(row, this.vault.seal(this.vault.open(row, context), context));
-        }
-        return rows.length;
+      const done = await this.repository.resealBatch(active, batchSize, (row) => {
+        const context = { ownerId: row.userId, purpose: row.purpose, recordId: row.id };
+        return this.vault.seal(this.vault.open(row, context), context);
       });
       rotated += done;
       if (done < batchSize) break;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
 import { Source, type SourceFormat, type SourceStatus, SourceText } from './source.entity';
@@ -25,12 +25,12 @@ export interface NewSourceRow {
 @Injectable()
 export class SourcesRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly sql: Sql,
   ) {}
 
   findInNotebook(notebookId: string, sourceId: string): Promise<Source | null> {
-    return this.em.fork().findOne(Source, { id: sourceId, notebookId });
+    return this.db.em().findOne(Source, { id: sourceId, notebookId });
   }
 
   /** The ingestion job's read: a prepared statement, no join (the job checks the revision). */
@@ -38,15 +38,15 @@ export class SourcesRepository {
     const row = await this.sql.one<Record<string, unknown>>('source_by_id', 'select * from sources where id = $1', [
       sourceId,
     ]);
-    return row ? this.em.fork().map(Source, row) : null;
+    return row ? this.db.em().map(Source, row) : null;
   }
 
   async findByHashes(notebookId: string, contentHashes: readonly string[]): Promise<Source[]> {
     const { rows } = await sql<Record<string, unknown>>`
       select * from sources where notebook_id = ${notebookId} and content_hash = any(${contentHashes}::text[])`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
-    const mapper = this.em.fork();
+    const mapper = this.db.em();
     return rows.map((row) => mapper.map(Source, row));
   }
 
@@ -55,7 +55,8 @@ export class SourcesRepository {
    * has (same hash — also twice in one batch, or from a concurrent upload) is skipped: only the
    * rows actually inserted come back.
    */
-  async insertMany(em: EntityManager, rows: readonly NewSourceRow[]): Promise<Source[]> {
+  async insertMany(rows: readonly NewSourceRow[]): Promise<Source[]> {
+    const em = this.db.em();
     if (rows.length === 0) return [];
     const column = <K extends keyof NewSourceRow>(key: K): NewSourceRow[K][] => rows.map((row) => row[key]);
     const { rows: inserted } = await sql<Record<string, unknown>>`
@@ -66,12 +67,12 @@ export class SourcesRepository {
         ${column('language')}::text[], ${column('mimeType')}::text[], ${column('sizeBytes')}::bigint[],
         ${column('contentHash')}::text[], ${column('storageKey')}::text[], ${column('jobId')}::uuid[])
       on conflict (notebook_id, content_hash) do nothing returning *`.execute(em.getKysely());
-    const mapper = this.em.fork();
+    const mapper = this.db.em();
     return inserted.map((row) => mapper.map(Source, row));
   }
 
   list(notebookId: string, filter: { status?: SourceStatus; before?: string; limit: number }): Promise<Source[]> {
-    return this.em.fork().find(
+    return this.db.em().find(
       Source,
       {
         notebookId,
@@ -83,11 +84,11 @@ export class SourcesRepository {
   }
 
   async text(sourceId: string): Promise<SourceText | null> {
-    return this.em.fork().findOne(SourceText, { sourceId });
+    return this.db.em().findOne(SourceText, { sourceId });
   }
 
   async setJob(sourceId: string, jobId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(Source, { id: sourceId }, { jobId });
+    await this.db.em().nativeUpdate(Source, { id: sourceId }, { jobId });
   }
 
   /** Moves a source to a pipeline stage, if it is still at `revision` (else the job was superseded). */
@@ -119,7 +120,7 @@ export class SourcesRepository {
   async nextRevision(sourceId: string): Promise<number | null> {
     const { rows } = await sql<{ revision: number }>`
       update sources set revision = revision + 1, status = 'queued', progress = 0, error = null, updated_at = now()
-      where id = ${sourceId} returning revision`.execute(this.em.fork().getKysely());
+      where id = ${sourceId} returning revision`.execute(this.db.em().getKysely());
     return rows[0]?.revision ?? null;
   }
 
@@ -128,7 +129,7 @@ export class SourcesRepository {
    * (`staleFor`), or every source (`staleFor` undefined).
    */
   async idsForReindex(staleFor?: string): Promise<string[]> {
-    const db = this.em.fork().getKysely();
+    const db = this.db.em().getKysely();
     const { rows } =
       staleFor === undefined
         ? await sql<{ id: string }>`select id from sources order by id`.execute(db)
@@ -141,16 +142,17 @@ export class SourcesRepository {
 
   /** Starts a new revision of many sources at once (see {@link nextRevision}). */
   async nextRevisions(
-    em: EntityManager,
     sourceIds: readonly string[],
   ): Promise<{ id: string; revision: number; created_by: string | null; notebook_id: string }[]> {
+    const em = this.db.em();
     const { rows } = await sql<{ id: string; revision: number; created_by: string | null; notebook_id: string }>`
       update sources set revision = revision + 1, status = 'queued', progress = 0, error = null, updated_at = now()
       where id = any(${sourceIds}::uuid[]) returning id, revision, created_by, notebook_id`.execute(em.getKysely());
     return rows;
   }
 
-  async setJobs(em: EntityManager, jobs: readonly { sourceId: string; jobId: string }[]): Promise<void> {
+  async setJobs(jobs: readonly { sourceId: string; jobId: string }[]): Promise<void> {
+    const em = this.db.em();
     await sql`
       update sources s set job_id = j.job_id
       from unnest(${jobs.map((j) => j.sourceId)}::uuid[], ${jobs.map((j) => j.jobId)}::uuid[]) as j(source_id, job_id)
@@ -161,13 +163,14 @@ export class SourcesRepository {
   async countByStatus(sourceIds: readonly string[]): Promise<Partial<Record<SourceStatus, number>>> {
     const { rows } = await sql<{ status: SourceStatus; n: number }>`
       select status, count(*)::int as n from sources where id = any(${sourceIds}::uuid[]) group by status`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
     return Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
 
   /** Locks the source row for the rest of the transaction; null if it is gone or at another revision. */
-  async lockAtRevision(em: EntityManager, sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
+  async lockAtRevision(sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
+    const em = this.db.em();
     const { rows } = await sql<{ notebook_id: string; revision: number }>`
       select notebook_id, revision from sources where id = ${sourceId} for update`.execute(em.getKysely());
     return rows[0] && rows[0].revision === revision ? rows[0] : null;
@@ -182,22 +185,23 @@ export class SourcesRepository {
       insert into source_texts (source_id, text, char_count)
       select ${sourceId}, ${text}, ${text.length} where exists (select 1 from sources where id = ${sourceId} and revision = ${revision})
       on conflict (source_id) do update set text = excluded.text, char_count = excluded.char_count`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
   }
 
   async markReady(
-    em: EntityManager,
     sourceId: string,
     result: { chunkCount: number; tokenCount: number; pageCount: number | null },
   ): Promise<void> {
+    const em = this.db.em();
     await sql`
       update sources set status = 'ready', progress = 100, error = null, chunk_count = ${result.chunkCount},
         token_count = ${result.tokenCount}, page_count = ${result.pageCount}, updated_at = now()
       where id = ${sourceId}`.execute(em.getKysely());
   }
 
-  async delete(em: EntityManager, sourceId: string): Promise<boolean> {
+  async delete(sourceId: string): Promise<boolean> {
+    const em = this.db.em();
     return (await em.nativeDelete(Source, { id: sourceId })) > 0;
   }
 }

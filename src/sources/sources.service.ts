@@ -2,7 +2,6 @@ import { BadRequestException, ConflictException, HttpStatus, Injectable, NotFoun
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { type Principal } from '../access/principal';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
@@ -10,7 +9,7 @@ import { InjectConfig } from '../config/config.module';
 import { NotebookAccessService } from '../notebooks/notebook-access';
 import { DetailedHttpException } from '../http/detailed-http.exception';
 import { JobName } from '../queue/job.types';
-import { SummariesService } from '../summaries/summaries.service';
+import { UnitOfWork } from '../database/unit-of-work';
 import { JobsService } from '../queue/jobs.service';
 import { BlobStorage } from '../storage/blob-storage';
 import {
@@ -26,6 +25,7 @@ import {
 } from './dto/source.dto';
 import { detectType, type DetectedType, sanitizeFilename, SUPPORTED_TYPES, UnsupportedFileError } from './formats';
 import { Source, type SourceStatus } from './source.entity';
+import { SourceEvents } from './source-events';
 import { type NewSourceRow, SourcesRepository } from './sources.repository';
 import { receiveFiles } from './upload/multipart';
 
@@ -49,12 +49,12 @@ interface NewSource {
 @Injectable()
 export class SourcesService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly uow: UnitOfWork,
     private readonly sources: SourcesRepository,
     private readonly access: NotebookAccessService,
     private readonly storage: BlobStorage,
     private readonly jobs: JobsService,
-    private readonly summaries: SummariesService,
+    private readonly events: SourceEvents,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -172,9 +172,9 @@ export class SourcesService {
     await this.access.requireForSources(auth, notebookId, 'delete');
     const source = await this.find(notebookId, sourceId);
     if (source.jobId) await this.jobs.cancelById(source.jobId);
-    await this.em.fork().transactional((em) => this.sources.delete(em, sourceId));
+    await this.sources.delete(sourceId);
     await this.storage.delete([source.storageKey]);
-    await this.summaries.sourceRemoved(notebookId);
+    await this.events.removed({ sourceId, notebookId });
   }
 
   /** Ingests a source again from its original bytes; its chunks are replaced atomically when done. */
@@ -198,6 +198,49 @@ export class SourcesService {
     return this.sources.countByStatus(sourceIds);
   }
 
+  /** System operation (the ingestion job): the source, whatever its notebook. */
+  findForIngestion(sourceId: string): Promise<Source | null> {
+    return this.sources.findById(sourceId);
+  }
+
+  /** System operation (the ingestion job): moves the source to a stage if still at `revision`. */
+  setStage(
+    sourceId: string,
+    revision: number,
+    status: SourceStatus,
+    progress: number,
+    error?: string | null,
+  ): Promise<boolean> {
+    return this.sources.setStage(sourceId, revision, status, progress, error);
+  }
+
+  /** System operation (the ingestion job): stores the extracted text, if still at `revision`. */
+  saveText(sourceId: string, revision: number, text: string): Promise<void> {
+    return this.sources.saveText(sourceId, revision, text);
+  }
+
+  /**
+   * System operation (the ingestion job), inside its unit of work: locks the source row; false if
+   * it is gone or at another revision.
+   */
+  async lockAtRevision(sourceId: string, revision: number): Promise<boolean> {
+    return (await this.sources.lockAtRevision(sourceId, revision)) !== null;
+  }
+
+  /**
+   * System operation (the ingestion job), inside the unit of work that commits its chunks: the
+   * source is ready, and the modules that build on ready sources hear of it in the same work.
+   */
+  async markReady(
+    source: { id: string; revision: number; notebookId: string },
+    result: { chunkCount: number; tokenCount: number; pageCount: number | null },
+  ): Promise<void> {
+    await this.uow.transaction(async () => {
+      await this.sources.markReady(source.id, result);
+      await this.events.ready({ sourceId: source.id, revision: source.revision, notebookId: source.notebookId });
+    });
+  }
+
   /**
    * System operation behind `npm run reindex`: starts a new revision of the given sources and
    * queues their ingestion (on behalf of whoever added each), in batches, each in one transaction.
@@ -206,19 +249,17 @@ export class SourcesService {
     let queued = 0;
     for (let i = 0; i < sourceIds.length; i += REQUEUE_BATCH) {
       const batch = sourceIds.slice(i, i + REQUEUE_BATCH);
-      const dispatch = await this.em.fork().transactional(async (em) => {
-        const revised = await this.sources.nextRevisions(em, batch);
+      await this.uow.transaction(async () => {
+        const revised = await this.sources.nextRevisions(batch);
         // One batch of job records per owner and notebook (the jobs' visibility).
         const groups = new Map<string, typeof revised>();
         for (const source of revised) {
           const group = `${source.created_by ?? ''}|${source.notebook_id}`;
           groups.set(group, [...(groups.get(group) ?? []), source]);
         }
-        const dispatches: (() => Promise<void>)[] = [];
         for (const sources of groups.values()) {
           const { created_by: owner, notebook_id: notebookId } = sources[0];
-          const recorded = await this.jobs.record(
-            em,
+          const jobs = await this.jobs.record(
             JobName.IngestSource,
             sources.map((source) => ({
               key: ingestKey(source.id, source.revision),
@@ -226,18 +267,10 @@ export class SourcesService {
             })),
             { ownerId: owner ?? undefined, notebookId },
           );
-          await this.sources.setJobs(
-            em,
-            sources.map((source, index) => ({ sourceId: source.id, jobId: recorded.jobs[index].id })),
-          );
-          dispatches.push(recorded.dispatch);
+          await this.sources.setJobs(sources.map((source, index) => ({ sourceId: source.id, jobId: jobs[index].id })));
         }
         queued += revised.length;
-        return async () => {
-          for (const dispatch of dispatches) await dispatch();
-        };
       });
-      await dispatch();
     }
     return queued;
   }
@@ -268,12 +301,10 @@ export class SourcesService {
       };
     });
     let inserted: Source[];
-    let dispatch: () => Promise<void>;
     try {
-      ({ inserted, dispatch } = await this.em.fork().transactional(async (em) => {
-        const sources = await this.sources.insertMany(em, rows);
-        const recorded = await this.jobs.record(
-          em,
+      inserted = await this.uow.transaction(async () => {
+        const sources = await this.sources.insertMany(rows);
+        await this.jobs.record(
           JobName.IngestSource,
           sources.map((source) => ({
             key: ingestKey(source.id, source.revision),
@@ -281,13 +312,12 @@ export class SourcesService {
           })),
           { ownerId: auth.userId, notebookId },
         );
-        return { inserted: sources, dispatch: recorded.dispatch };
-      }));
+        return sources;
+      });
     } catch (error) {
       await this.storage.delete(items.map((item) => item.storageKey));
       throw error;
     }
-    await dispatch();
 
     const insertedIds = new Set(inserted.map((source) => source.id));
     const duplicates = rows.filter((row) => !insertedIds.has(row.id));

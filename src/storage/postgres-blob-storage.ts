@@ -1,18 +1,18 @@
 import type { Readable } from 'node:stream';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
+import { DbContext } from '../database/unit-of-work';
 import { BlobStorage } from './blob-storage';
 
 const PART_BYTES = 1024 * 1024;
 
 /** Blobs as 1 MiB `bytea` parts: streamed in, so a 50 MB upload never sits in memory whole. */
 export class PostgresBlobStorage extends BlobStorage {
-  constructor(private readonly em: EntityManager) {
+  constructor(private readonly db: DbContext) {
     super();
   }
 
   async put(key: string, data: Readable): Promise<number> {
-    const db = this.em.fork().getKysely();
+    const db = this.db.em().getKysely();
     let part = 0;
     let size = 0;
     let pending: Buffer[] = [];
@@ -42,7 +42,7 @@ export class PostgresBlobStorage extends BlobStorage {
 
   async get(key: string): Promise<Buffer> {
     const { rows } = await sql<{ data: Buffer }>`select data from blob_parts where key = ${key} order by part`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
     if (rows.length === 0) throw new Error(`blob ${key} not found`);
     return Buffer.concat(rows.map((r) => r.data));
@@ -50,6 +50,6 @@ export class PostgresBlobStorage extends BlobStorage {
 
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await sql`delete from blob_parts where key = any(${[...keys]})`.execute(this.em.fork().getKysely());
+    await sql`delete from blob_parts where key = any(${[...keys]})`.execute(this.db.em().getKysely());
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { DbContext } from '../database/unit-of-work';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { type RawBuilder, sql } from 'kysely';
 import { inTimedBatches } from '../common/async';
 import { BackgroundWrites } from '../database/background-writes';
 import { embeddingModels, reembedRows } from '../database/embedded-rows';
-import { VISIBLE_CHUNK } from '../chunks/chunks.repository';
+import { VISIBLE_CHUNK } from '../chunks/chunk-visibility';
 
 export interface TreeInput {
   id: string;
@@ -30,13 +31,13 @@ const READ_PAGE = 500;
 @Injectable()
 export class SummariesRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly writes: BackgroundWrites,
   ) {}
 
   /** The embedding models the stored summary nodes come from (see embeddingModels). */
   embeddingModels(): Promise<string[]> {
-    return embeddingModels(this.em.fork().getKysely(), 'summaries');
+    return embeddingModels(this.db.em().getKysely(), 'summaries');
   }
 
   /** Re-embeds in place a batch of summary nodes of model `from` (see reembedRows), as a background write. */
@@ -46,7 +47,7 @@ export class SummariesRepository {
     embed: (rows: readonly { id: string; text: string }[]) => string[],
   ): Promise<{ last: string | null; count: number }> {
     return this.writes.run(() =>
-      this.em.fork().transactional((em) => reembedRows(em.getKysely(), 'summaries', ['text'], models, page, embed)),
+      this.db.em().transactional((em) => reembedRows(em.getKysely(), 'summaries', ['text'], models, page, embed)),
     );
   }
 
@@ -54,7 +55,7 @@ export class SummariesRepository {
   async readySource(sourceId: string, revision: number): Promise<{ notebook_id: string } | null> {
     const { rows } = await sql<{ notebook_id: string }>`
       select notebook_id from sources where id = ${sourceId} and revision = ${revision} and status = 'ready'`.execute(
-      this.em.fork().getKysely(),
+      this.db.em().getKysely(),
     );
     return rows[0] ?? null;
   }
@@ -67,7 +68,7 @@ export class SummariesRepository {
         select c.id, c.ordinal, c.text, c.embedding::text as embedding from chunks c
         where c.source_id = ${sourceId} and c.embedding_model = ${model} and c.ordinal > ${after}
           and ${sql.raw(VISIBLE_CHUNK)}
-        order by c.ordinal limit ${READ_PAGE}`.execute(this.em.fork().getKysely());
+        order by c.ordinal limit ${READ_PAGE}`.execute(this.db.em().getKysely());
       for (const row of rows) out.push({ id: row.id, text: row.text, embedding: row.embedding });
       if (rows.length < READ_PAGE) return out;
       after = rows[rows.length - 1].ordinal;
@@ -79,7 +80,7 @@ export class SummariesRepository {
     const { rows } = await sql<TreeInput>`
       select distinct on (source_id) id, text, embedding::text as embedding from summaries
       where notebook_id = ${notebookId} and source_id is not null and embedding_model = ${model}
-      order by source_id, level desc, ordinal`.execute(this.em.fork().getKysely());
+      order by source_id, level desc, ordinal`.execute(this.db.em().getKysely());
     return rows;
   }
 
@@ -98,7 +99,7 @@ export class SummariesRepository {
     embeddingModel: string,
     nodes: readonly NewSummary[],
   ): Promise<boolean> {
-    const current = await this.em.fork().transactional(async (em) => {
+    const current = await this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       const { rows } = await sql<{ revision: number }>`
         select revision from sources where id = ${sourceId} and status = 'ready' for update`.execute(db);
@@ -110,7 +111,7 @@ export class SummariesRepository {
     const guard = sql`exists (select 1 from sources where id = ${sourceId} and revision = ${revision} and status = 'ready')`;
     await inTimedBatches(
       nodes,
-      (batch) => this.writes.run(() => this.insert(this.em.fork(), notebookId, sourceId, embeddingModel, batch, guard)),
+      (batch) => this.writes.run(() => this.insert(this.db.em(), notebookId, sourceId, embeddingModel, batch, guard)),
       {
         targetMs: 25,
         initial: 10,
@@ -122,7 +123,7 @@ export class SummariesRepository {
 
   /** Replaces the notebook-level nodes; one rebuild of a notebook at a time (advisory lock). */
   async replaceForNotebook(notebookId: string, embeddingModel: string, nodes: readonly NewSummary[]): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
+    await this.db.em().transactional(async (em) => {
       const db = em.getKysely();
       await sql`select pg_advisory_xact_lock(hashtextextended(${`summaries:${notebookId}`}, 0))`.execute(db);
       await sql`delete from summaries where notebook_id = ${notebookId} and source_id is null`.execute(db);

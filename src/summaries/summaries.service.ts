@@ -1,15 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { type EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
-import { type LocalEmbeddingProvider } from '../embeddings/local-embedding.provider';
-import { tokenizer } from '../ingestion/chunking/tokenizer';
+import { EmbeddedStores } from '../embeddings/embedded-stores';
+import { tokenizer } from '../text/tokenizer';
 import { ChatModel } from '../llm/chat-model';
 import { observeLlmCall } from '../llm/llm-metrics';
 import { MetricsService } from '../metrics/metrics.service';
 import { type JobContext, JobName, QueueName } from '../queue/job.types';
 import { JobsService } from '../queue/jobs.service';
+import { SourceEvents, type SourceReady } from '../sources/source-events';
 import { cluster, parseVector } from './clustering';
 import { cooperative } from '../common/async';
 import { uuidv7 } from '../common/uuid';
@@ -36,7 +36,7 @@ export interface SummaryResult {
  * and the notebook's few top nodes, never the other sources' trees.
  */
 @Injectable()
-export class SummariesService {
+export class SummariesService implements OnModuleInit {
   private readonly logger = new Logger(SummariesService.name);
 
   constructor(
@@ -45,39 +45,39 @@ export class SummariesService {
     private readonly model: ChatModel,
     private readonly jobs: JobsService,
     private readonly metrics: MetricsService,
+    private readonly sourceEvents: SourceEvents,
+    private readonly stores: EmbeddedStores,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
+  /** Summaries follow their sources: they hear when one is ready or removed, and keep a vector store. */
+  onModuleInit(): void {
+    this.sourceEvents.onReady((event) => this.sourceReady(event));
+    this.sourceEvents.onRemoved(({ notebookId }) => this.sourceRemoved(notebookId));
+    this.stores.register({
+      name: 'summaries',
+      embeddingModels: () => this.repository.embeddingModels(),
+      // Summary nodes are embedded from their text alone.
+      reembedBatch: (provider, from, page) =>
+        this.repository.reembedBatch({ from, to: provider.id }, page, (rows) =>
+          rows.map((row) => toPgVector(provider.embedOne(row.text))),
+        ),
+    });
+  }
+
   /**
-   * Records the summary job of a freshly stored source inside the caller's transaction (so it
-   * exists exactly if the chunks were committed); call `dispatch` after the commit.
+   * Records the summary job of a freshly stored source in the unit of work that made it ready (so
+   * it exists exactly if the chunks were committed); it is queued once that work commits.
    */
-  async recordForSource(em: EntityManager, sourceId: string, revision: number): Promise<() => Promise<void>> {
-    if (!this.config.summaries.enabled) return () => Promise.resolve();
-    const { dispatch } = await this.jobs.record(em, JobName.SummarizeSource, [
+  private async sourceReady({ sourceId, revision }: SourceReady): Promise<void> {
+    if (!this.config.summaries.enabled) return;
+    await this.jobs.record(JobName.SummarizeSource, [
       { key: `${sourceId}:${revision}`, payload: { sourceId, revision } },
     ]);
-    return dispatch;
-  }
-
-  /** The embedding models of the stored summary nodes, for {@link IngestionService.reembedLocal}. */
-  embeddingModels(): Promise<string[]> {
-    return this.repository.embeddingModels();
-  }
-
-  /** One batch of {@link IngestionService.reembedLocal} over summary nodes (embedded from their text). */
-  reembedLocalBatch(
-    provider: LocalEmbeddingProvider,
-    from: string,
-    page: { after: string | null; limit: number },
-  ): Promise<{ last: string | null; count: number }> {
-    return this.repository.reembedBatch({ from, to: provider.id }, page, (rows) =>
-      rows.map((row) => toPgVector(provider.embedOne(row.text))),
-    );
   }
 
   /** After a source left a notebook: its tree went with it (cascade); the notebook's top changes. */
-  async sourceRemoved(notebookId: string): Promise<void> {
+  private async sourceRemoved(notebookId: string): Promise<void> {
     if (!this.config.summaries.enabled) return;
     await this.scheduleNotebook(notebookId);
   }

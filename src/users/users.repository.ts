@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { type RoleName } from '../access/permissions';
 import { Sql } from '../database/sql';
-import { UserRole } from '../access/role.entity';
+import { UserRole } from './user-role.entity';
 import { User } from './user.entity';
 
 export interface UserWithRoles {
@@ -14,7 +15,7 @@ export interface UserWithRoles {
 @Injectable()
 export class UsersRepository {
   constructor(
-    private readonly em: EntityManager,
+    private readonly db: DbContext,
     private readonly sql: Sql,
   ) {}
 
@@ -25,37 +26,65 @@ export class UsersRepository {
       'select id, email, name, created_at, updated_at, deactivated_at from users where id = $1',
       [id],
     );
-    return row ? this.em.fork().map(User, row) : null;
+    return row ? this.db.em().map(User, row) : null;
   }
 
   /** Includes the (lazy) password hash: for login only. */
-  findByEmailWithPassword(email: string, em: EntityManager = this.em.fork()): Promise<User | null> {
-    return em.findOne(User, { email }, { populate: ['passwordHash'] });
+  findByEmailWithPassword(email: string): Promise<User | null> {
+    return this.db.em().findOne(User, { email }, { populate: ['passwordHash'] });
   }
 
-  findByIdWithPassword(id: string, em: EntityManager = this.em.fork()): Promise<User | null> {
-    return em.findOne(User, id, { populate: ['passwordHash'] });
+  findByIdWithPassword(id: string): Promise<User | null> {
+    return this.db.em().findOne(User, id, { populate: ['passwordHash'] });
   }
 
-  findById(id: string, em: EntityManager = this.em.fork()): Promise<User | null> {
-    return em.findOne(User, id);
+  /** Read afresh even inside a unit of work that loaded it before (a use case may have changed it since). */
+  findById(id: string): Promise<User | null> {
+    return this.db.em().findOne(User, id, { refresh: true });
+  }
+
+  /** Creates a user with one role in the current unit of work; flushes to surface a duplicate email. */
+  async createWithRole(data: NewUser, role: RoleName): Promise<User> {
+    const em = this.db.em();
+    const user = em.create(User, { email: data.email, name: data.name ?? null, passwordHash: data.passwordHash });
+    em.create(UserRole, { userId: user.id, role });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new EmailTakenError(data.email);
+      throw error;
+    }
+    return user;
+  }
+
+  /** An account by (normalised) email, without its password hash. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.db.em().findOne(User, { email });
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.em().nativeUpdate(User, { id: userId }, { passwordHash });
+  }
+
+  async setDeactivated(userId: string, deactivated: boolean): Promise<void> {
+    await this.db.em().nativeUpdate(User, { id: userId }, { deactivatedAt: deactivated ? new Date() : null });
   }
 
   existsByEmail(email: string): Promise<boolean> {
-    return this.em
-      .fork()
+    return this.db
+      .em()
       .count(User, { email })
       .then((n) => n > 0);
   }
 
-  async rolesOf(userId: string, em: EntityManager = this.em.fork()): Promise<RoleName[]> {
-    const rows = await em.find(UserRole, { userId }, { orderBy: { role: 'asc' } });
+  async rolesOf(userId: string): Promise<RoleName[]> {
+    const rows = await this.db.em().find(UserRole, { userId }, { orderBy: { role: 'asc' } });
     return rows.map((r) => r.role as RoleName);
   }
 
   /** Users ordered by id (UUIDv7, so by creation), optionally filtered by an email substring. */
   async search(filter: { email?: string; after?: string; limit: number }): Promise<UserWithRoles[]> {
-    const em = this.em.fork();
+    const em = this.db.em();
     const users = await em.find(
       User,
       {
@@ -71,14 +100,16 @@ export class UsersRepository {
     }));
   }
 
-  async addRole(em: EntityManager, userId: string, role: RoleName): Promise<boolean> {
+  async addRole(userId: string, role: RoleName): Promise<boolean> {
+    const em = this.db.em();
     const { rows } = await sql<{ role: string }>`
       insert into user_roles (user_id, role) values (${userId}, ${role})
       on conflict do nothing returning role`.execute(em.getKysely());
     return rows.length === 1;
   }
 
-  async removeRole(em: EntityManager, userId: string, role: RoleName): Promise<boolean> {
+  async removeRole(userId: string, role: RoleName): Promise<boolean> {
+    const em = this.db.em();
     const { rows } = await sql<{ role: string }>`
       delete from user_roles where user_id = ${userId} and role = ${role} returning role`.execute(em.getKysely());
     return rows.length === 1;
@@ -88,7 +119,8 @@ export class UsersRepository {
    * Active admins other than `exceptUserId`, locking every admin assignment until the transaction
    * ends: two admins demoting each other at once are serialised, so one admin always remains.
    */
-  async countOtherActiveAdminsForUpdate(em: EntityManager, exceptUserId: string): Promise<number> {
+  async countOtherActiveAdminsForUpdate(exceptUserId: string): Promise<number> {
+    const em = this.db.em();
     const { rows } = await sql<{ user_id: string; deactivated_at: string | null }>`
       select ur.user_id, u.deactivated_at from user_roles ur join users u on u.id = ur.user_id
       where ur.role = 'admin' for update of ur`.execute(em.getKysely());
@@ -96,6 +128,18 @@ export class UsersRepository {
   }
 }
 
+/** An account with this email exists already (also: created by a concurrent request). */
+export class EmailTakenError extends Error {
+  constructor(email: string) {
+    super(`an account with the email ${email} exists`);
+  }
+}
+
+export interface NewUser {
+  email: string;
+  name?: string | null;
+  passwordHash: string;
+}
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

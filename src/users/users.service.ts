@@ -1,30 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { type RoleName } from '../access/permissions';
-import { UserRole } from '../access/role.entity';
-import { User } from './user.entity';
-import { UsersRepository, type UserWithRoles } from './users.repository';
+import { type User } from './user.entity';
+import { EmailTakenError, type NewUser, UsersRepository, type UserWithRoles } from './users.repository';
 
-export interface NewUser {
-  email: string;
-  name?: string | null;
-  passwordHash: string;
-}
+export { EmailTakenError, type NewUser };
 
 /** The users aggregate, for other modules (auth, admin). Emails arrive normalised. */
 @Injectable()
 export class UsersService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly repository: UsersRepository,
-  ) {}
+  constructor(private readonly repository: UsersRepository) {}
 
   /** Creates a user with one role inside the caller's unit of work; flushes to surface a duplicate email. */
-  async createWithRole(em: EntityManager, data: NewUser, role: RoleName): Promise<User> {
-    const user = em.create(User, { email: data.email, name: data.name ?? null, passwordHash: data.passwordHash });
-    em.create(UserRole, { userId: user.id, role });
-    await em.flush();
-    return user;
+  createWithRole(data: NewUser, role: RoleName): Promise<User> {
+    return this.repository.createWithRole(data, role);
   }
 
   findForLogin(email: string): Promise<User | null> {
@@ -37,23 +25,23 @@ export class UsersService {
 
   /** An account by (normalised) email, without its password hash. */
   findByEmail(email: string): Promise<User | null> {
-    return this.em.fork().findOne(User, { email });
+    return this.repository.findByEmail(email);
   }
 
   findProfile(id: string): Promise<User | null> {
     return this.repository.findProfile(id);
   }
 
-  findById(id: string, em?: EntityManager): Promise<User | null> {
-    return this.repository.findById(id, em);
+  findById(id: string): Promise<User | null> {
+    return this.repository.findById(id);
   }
 
   existsByEmail(email: string): Promise<boolean> {
     return this.repository.existsByEmail(email);
   }
 
-  async setPasswordHash(userId: string, passwordHash: string, em: EntityManager = this.em.fork()): Promise<void> {
-    await em.nativeUpdate(User, { id: userId }, { passwordHash });
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.repository.setPasswordHash(userId, passwordHash);
   }
 
   async isActive(userId: string): Promise<boolean> {
@@ -61,32 +49,33 @@ export class UsersService {
     return Boolean(user && !user.deactivatedAt);
   }
 
-  async getWithRoles(userId: string, em: EntityManager = this.em.fork()): Promise<UserWithRoles | null> {
-    const user = await this.repository.findById(userId, em);
-    return user ? { user, roles: await this.repository.rolesOf(userId, em) } : null;
+  async getWithRoles(userId: string): Promise<UserWithRoles | null> {
+    const user = await this.repository.findById(userId);
+    return user ? { user, roles: await this.repository.rolesOf(userId) } : null;
   }
 
   search(filter: { email?: string; after?: string; limit: number }): Promise<UserWithRoles[]> {
     return this.repository.search(filter);
   }
 
-  rolesOf(userId: string, em?: EntityManager): Promise<RoleName[]> {
-    return this.repository.rolesOf(userId, em);
+  rolesOf(userId: string): Promise<RoleName[]> {
+    return this.repository.rolesOf(userId);
   }
 
-  addRole(em: EntityManager, userId: string, role: RoleName): Promise<boolean> {
-    return this.repository.addRole(em, userId, role);
+  addRole(userId: string, role: RoleName): Promise<boolean> {
+    return this.repository.addRole(userId, role);
   }
 
-  removeRole(em: EntityManager, userId: string, role: RoleName): Promise<boolean> {
-    return this.repository.removeRole(em, userId, role);
+  removeRole(userId: string, role: RoleName): Promise<boolean> {
+    return this.repository.removeRole(userId, role);
   }
 
-  countOtherActiveAdminsForUpdate(em: EntityManager, exceptUserId: string): Promise<number> {
-    return this.repository.countOtherActiveAdminsForUpdate(em, exceptUserId);
+  /** In the caller's unit of work: locks every admin assignment until it ends. */
+  countOtherActiveAdminsForUpdate(exceptUserId: string): Promise<number> {
+    return this.repository.countOtherActiveAdminsForUpdate(exceptUserId);
   }
 
-  async setDeactivated(em: EntityManager, userId: string, deactivated: boolean): Promise<void> {
-    await em.nativeUpdate(User, { id: userId }, { deactivatedAt: deactivated ? new Date() : null });
+  async setDeactivated(userId: string, deactivated: boolean): Promise<void> {
+    await this.repository.setDeactivated(userId, deactivated);
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../../src/database/unit-of-work';
 import request from 'supertest';
 import { ChunksRepository } from '../../src/chunks/chunks.repository';
 import { EmbeddingProvider, toPgVector } from '../../src/embeddings/embedding-provider';
@@ -66,10 +66,7 @@ describe(ChunksRepository.name, () => {
   const nearest = async (q: string): Promise<string[]> =>
     (await search(app.http, user.accessToken, notebook, q, 10)).map((h) => h.text);
   const commit = (writeId: string, expected: number): Promise<boolean> =>
-    app.app
-      .get(EntityManager)
-      .fork()
-      .transactional((em) => sut.commitWrite(em, source, writeId, expected));
+    app.app.get(UnitOfWork).transaction(() => sut.commitWrite(source, writeId, expected));
   const rows = async (): Promise<number> =>
     Number((await query<{ n: string }>(app, `select count(*) as n from chunks where source_id = '${source}'`))[0].n);
 

@@ -9,10 +9,9 @@ import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
 import { withDatabase } from '../setup/template';
 import { Entity, Property } from '@mikro-orm/decorators/legacy';
-import { SOFT_DELETE_FILTER, SoftDeletableEntity } from '../../src/database/base.entity';
+import { BaseEntity, SOFT_DELETE_FILTER, SoftDeletableEntity } from '../../src/database/base.entity';
 import { EMBEDDED_POSTGRES } from '../../src/database/database.module';
 import { type EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { ENTITIES } from '../../src/database/entities';
 import { buildOrmOptions } from '../../src/database/orm-options';
 import { createTestContext, serverMode, startTestApp, type TestApp, type TestContext } from '../utils/test-app';
 
@@ -33,7 +32,7 @@ describe('database conventions', () => {
     const embedded = serverMode ? undefined : sut.app.get<EmbeddedPostgres | null>(EMBEDDED_POSTGRES)!.connection;
     orm = await MikroORM.init({
       ...buildOrmOptions({ clientUrl: context.databaseUrl, embedded, poolSize: 2 }),
-      entities: [...ENTITIES, SoftNote],
+      entities: [BaseEntity, SoftDeletableEntity, SoftNote],
     });
   });
 

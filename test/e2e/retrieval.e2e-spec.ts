@@ -2,7 +2,7 @@ import request from 'supertest';
 import { CHUNK_TSV } from '../../src/chunks/chunks.repository';
 import { EmbeddingProvider as EmbeddingProviderToken } from '../../src/embeddings/embedding-provider';
 import { LOCAL_EMBEDDING_VERSION } from '../../src/embeddings/local-embedding.provider';
-import { type NotebookRow } from '../../src/notebooks/notebooks.repository';
+import { type NotebookRow } from '../../src/notebooks/notebook-row';
 import { RetrievalService } from '../../src/retrieval/retrieval.service';
 import { bearer, signup, type TestUser } from '../utils/auth';
 import { query } from '../utils/db';

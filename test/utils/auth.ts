@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 
 /** An app under test, or the base URL of one running in another process. */
 export type Target = Server | string;
-import { EntityManager } from '@mikro-orm/postgresql';
+import { UnitOfWork } from '../../src/database/unit-of-work';
 import request from 'supertest';
 import { AuditService } from '../../src/audit/audit.service';
 import { createAdmin } from '../../src/auth/admin-bootstrap';
@@ -54,7 +54,7 @@ export async function login(
 export async function createAdminUser(app: TestApp): Promise<TestUser> {
   const email = uniqueEmail('admin');
   await createAdmin(
-    app.app.get(EntityManager),
+    app.app.get(UnitOfWork),
     app.app.get(UsersService),
     app.app.get(PasswordHasher),
     app.app.get(AuditService),

@@ -12,7 +12,8 @@ import {
   MaxLength,
 } from 'class-validator';
 import { IsTimestamp } from '../../http/validation';
-import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope } from '../api-key.entity';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../../access/permissions';
+import { type ApiKey } from '../api-key.entity';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'nightly import script', maxLength: 100 })

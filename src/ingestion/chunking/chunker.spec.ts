@@ -3,7 +3,7 @@ import { parseCode } from '../parsers/code.parser';
 import { parseCsv } from '../parsers/csv.parser';
 import { parseMarkdown } from '../parsers/markdown.parser';
 import { chunkBlocks } from './chunker';
-import { tokenizer } from './tokenizer';
+import { tokenizer } from '../../text/tokenizer';
 
 const sentence = (i: number): string => `Sentence number ${i} talks about the kestrel cluster and its segments.`;
 

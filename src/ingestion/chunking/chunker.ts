@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ChunkPosition } from '../../chunks/chunk.entity';
 import { type Block } from '../document';
-import { tokenizer } from './tokenizer';
+import { tokenizer } from '../../text/tokenizer';
 
 export interface ChunkingOptions {
   targetTokens: number;

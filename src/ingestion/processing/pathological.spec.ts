@@ -1,5 +1,5 @@
 import { type SourceFormat } from '../../sources/source.entity';
-import { tokenizer } from '../chunking/tokenizer';
+import { tokenizer } from '../../text/tokenizer';
 import { prepareDocument } from './prepare-document';
 
 const chunking = { targetTokens: 512, overlapTokens: 64 };

@@ -10,10 +10,10 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { API_KEY_PREFIX } from '../api-keys/api-key.format';
-import { ApiKeyStrategy } from '../auth/strategies/api-key.strategy';
-import { JwtStrategy } from '../auth/strategies/jwt.strategy';
-import { POLICY, type RoutePolicy } from './policy.decorator';
-import { type Principal } from './principal';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { POLICY, type RoutePolicy } from '../access/policy.decorator';
+import { type Principal } from '../access/principal';
 
 /**
  * The one global guard. Deny by default: a route without a declared policy is refused (and a
