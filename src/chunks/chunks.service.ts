@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChunkPosition } from './chunk.entity';
 import { ChunksRepository, type NewChunk, WRITE_BATCH_MS } from './chunks.repository';
 
-export { type NewChunk, WRITE_BATCH_MS };
+export { WRITE_BATCH_MS };
 
 /**
  * The exactly-once chunk store, as other modules use it (system operations: the ingestion job

@@ -42,8 +42,10 @@ export class JobEntity extends BaseEntity {
   @Property({ type: 'json' })
   payload!: Record<string, unknown>;
 
-  /** The user the job works for; null for system jobs (maintenance). Only they (and admins) see it. */
-  /** The user the job works for (a plain id: the queue knows no feature's tables). */
+  /**
+   * The user the job works for; null for system jobs (maintenance). Only they (and admins) see it.
+   * A plain id, like the notebook's: the queue knows no feature's tables.
+   */
   @Property({ type: 'uuid', nullable: true })
   @Index({ name: 'jobs_owner_idx' })
   ownerId?: string | null;

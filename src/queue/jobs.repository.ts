@@ -30,8 +30,8 @@ export class JobsRepository {
   ) {}
 
   /**
-   * Inserts the jobs whose ids do not exist yet, in one statement (inside `em`'s transaction if
-   * it has one); returns every job's row, marking those that are new.
+   * Inserts the jobs whose ids do not exist yet, in one statement (in the open unit of work, if
+   * there is one); returns every job's row, marking those that are new.
    */
   async insertMany(jobs: readonly NewJob[]): Promise<{ created: Set<string>; rows: JobEntity[] }> {
     const em = this.db.em();

@@ -80,22 +80,14 @@ export class JobsService {
     }
   }
 
-  /** Enqueues several jobs of one kind with one database statement and one hand-off to the queue. */
-  async enqueueMany<N extends JobNameOf>(
-    name: N,
-    items: readonly { key: string; payload: JobPayloadOf<N> }[],
-    options: EnqueueOptions = {},
-  ): Promise<JobDto[]> {
-    return this.record(name, items, options);
-  }
-
   /**
-   * Records jobs in the caller's unit of work (if one is open), so they exist exactly if the work
-   * they belong to was committed; they are handed to the queue once it has committed (at once
-   * outside one). If the process dies in between, the records are still there, and both
+   * Enqueues several jobs of one kind with one database statement and one hand-off to the queue.
+   * Inside a unit of work the records are written in its transaction, so they exist exactly if
+   * the work they belong to was committed, and are handed to the queue once it has committed (at
+   * once outside one). If the process dies in between, the records are still there, and both
    * transports hand unfinished records over when an instance starts.
    */
-  async record<N extends JobNameOf>(
+  async enqueueMany<N extends JobNameOf>(
     name: N,
     items: readonly { key: string; payload: JobPayloadOf<N> }[],
     options: EnqueueOptions = {},

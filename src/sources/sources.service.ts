@@ -259,7 +259,7 @@ export class SourcesService {
         }
         for (const sources of groups.values()) {
           const { created_by: owner, notebook_id: notebookId } = sources[0];
-          const jobs = await this.jobs.record(
+          const jobs = await this.jobs.enqueueMany(
             JobName.IngestSource,
             sources.map((source) => ({
               key: ingestKey(source.id, source.revision),
@@ -304,7 +304,7 @@ export class SourcesService {
     try {
       inserted = await this.uow.transaction(async () => {
         const sources = await this.sources.insertMany(rows);
-        await this.jobs.record(
+        await this.jobs.enqueueMany(
           JobName.IngestSource,
           sources.map((source) => ({
             key: ingestKey(source.id, source.revision),

@@ -71,7 +71,7 @@ export class SummariesService implements OnModuleInit {
    */
   private async sourceReady({ sourceId, revision }: SourceReady): Promise<void> {
     if (!this.config.summaries.enabled) return;
-    await this.jobs.record(JobName.SummarizeSource, [
+    await this.jobs.enqueueMany(JobName.SummarizeSource, [
       { key: `${sourceId}:${revision}`, payload: { sourceId, revision } },
     ]);
   }
