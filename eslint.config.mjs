@@ -42,6 +42,28 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
+    // One data-access idiom (src/database/unit-of-work.ts): a repository runs kysely `sql`
+    // statements through DbContext (rows/one/affected/entities/entity), and the prepared-statement
+    // pool (Sql) for the measured hot reads. MikroORM's entity API and a raw EntityManager or
+    // Kysely instance are for infrastructure, never for a repository.
+    files: ['src/**/*.repository.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(em|kysely|getKysely|transactional|fork|findOne|findOneOrFail|findAll|persist|flush|persistAndFlush|nativeUpdate|nativeDelete|upsert|upsertMany|insertMany|createQueryBuilder|getReference|removeAndFlush)$/]',
+          message:
+            'Repositories use one idiom: kysely `sql` statements through DbContext (rows/one/affected/entities/entity), or Sql for a measured hot read.',
+        },
+        {
+          selector: "CallExpression[callee.property.name='execute'][callee.object.type='TaggedTemplateExpression']",
+          message: 'Run statements through DbContext (this.db.rows(sql`…`)), so they join the open unit of work.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', 'scripts/**/*.js', 'bench/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

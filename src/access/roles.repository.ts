@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { DbContext } from '../database/unit-of-work';
 import { Role, RolePermission } from './role.entity';
 
@@ -7,10 +8,10 @@ export class RolesRepository {
   constructor(private readonly db: DbContext) {}
 
   findAll(): Promise<Role[]> {
-    return this.db.em().find(Role, {}, { orderBy: { rank: 'desc' } });
+    return this.db.entities(Role, sql`select * from roles order by rank desc`);
   }
 
   findPermissions(): Promise<RolePermission[]> {
-    return this.db.em().find(RolePermission, {}, { orderBy: { role: 'asc', id: 'asc' } });
+    return this.db.entities(RolePermission, sql`select * from role_permissions order by role, id`);
   }
 }

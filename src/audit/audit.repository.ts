@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { uuidv7 } from '../common/uuid';
 import { DbContext } from '../database/unit-of-work';
 import { AuditEvent } from './audit-event.entity';
 
@@ -28,24 +30,23 @@ export class AuditRepository {
 
   /** Appends an entry, in the current unit of work if one is open (it then commits with the change). */
   async append(event: NewAuditEvent): Promise<void> {
-    const em = this.db.em();
-    em.create(AuditEvent, event);
-    await em.flush();
+    await this.db.rows(sql`
+      insert into audit_log (id, actor_id, action, target_type, target_id, ip, request_id, details)
+      values (${uuidv7()}, ${event.actorId}, ${event.action}, ${event.targetType}, ${event.targetId}, ${event.ip},
+              ${event.requestId}, ${JSON.stringify(event.details)}::jsonb)`);
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
   list(filter: AuditFilter): Promise<AuditEvent[]> {
-    return this.db.em().find(
+    return this.db.entities(
       AuditEvent,
-      {
-        ...(filter.actorId ? { actorId: filter.actorId } : {}),
-        ...(filter.action ? { action: filter.action } : {}),
-        ...(filter.from || filter.to
-          ? { createdAt: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } }
-          : {}),
-        ...(filter.before ? { id: { $lt: filter.before } } : {}),
-      },
-      { orderBy: { id: 'desc' }, limit: filter.limit },
+      sql`select * from audit_log
+          where (${filter.actorId ?? null}::uuid is null or actor_id = ${filter.actorId ?? null}::uuid)
+            and (${filter.action ?? null}::text is null or action = ${filter.action ?? null})
+            and (${filter.from ?? null}::timestamptz is null or created_at >= ${filter.from ?? null})
+            and (${filter.to ?? null}::timestamptz is null or created_at < ${filter.to ?? null})
+            and (${filter.before ?? null}::uuid is null or id < ${filter.before ?? null}::uuid)
+          order by id desc limit ${filter.limit}`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DbContext } from '../database/unit-of-work';
+import { DbContext, UnitOfWork } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
 import { type ChatRole } from './chat-session.entity';
@@ -42,6 +42,7 @@ export interface NewMessage {
 export class ChatRepository {
   constructor(
     private readonly db: DbContext,
+    private readonly uow: UnitOfWork,
     private readonly sql: Sql,
   ) {}
 
@@ -68,12 +69,11 @@ export class ChatRepository {
 
   /** A page of messages, newest page first (`before` a message id), each page oldest first. */
   async page(sessionId: string, limit: number, before?: string): Promise<MessageRow[]> {
-    const { rows } = await sql<MessageRow>`
+    return this.db.rows(sql<MessageRow>`
       select id, session_id, role, content, sources, model, prompt_tokens, completion_tokens, timings, created_at
       from chat_messages
       where session_id = ${sessionId} and (${before ?? null}::uuid is null or id < ${before ?? null})
-      order by id desc limit ${limit}`.execute(this.db.em().getKysely());
-    return rows;
+      order by id desc limit ${limit}`);
   }
 
   /** The user's sessions, newest first; `within`: only those whose notebooks all lie within it. */
@@ -82,15 +82,14 @@ export class ChatRepository {
     filter: { notebookId?: string; within?: readonly string[] | null; before?: string; limit: number },
   ): Promise<SessionRow[]> {
     const within = filter.within ? [...filter.within] : null;
-    const { rows } = await sql<SessionRow>`
+    return this.db.rows(sql<SessionRow>`
       select id, user_id, notebook_ids, title, message_count, created_at, updated_at
       from chat_sessions
       where user_id = ${userId}
         and (${filter.notebookId ?? null}::uuid is null or ${filter.notebookId ?? null}::uuid = any(notebook_ids))
         and (${within}::uuid[] is null or notebook_ids <@ ${within}::uuid[])
         and (${filter.before ?? null}::uuid is null or id < ${filter.before ?? null})
-      order by id desc limit ${filter.limit}`.execute(this.db.em().getKysely());
-    return rows;
+      order by id desc limit ${filter.limit}`);
   }
 
   /**
@@ -101,35 +100,28 @@ export class ChatRepository {
     session: { id: string; userId: string; notebookIds: readonly string[]; title: string; isNew: boolean },
     messages: readonly NewMessage[],
   ): Promise<void> {
-    await this.db.em().transactional(async (em) => {
-      const db = em.getKysely();
+    await this.uow.transaction(async () => {
       if (session.isNew) {
-        await sql`
+        await this.db.rows(sql`
           insert into chat_sessions (id, user_id, notebook_ids, title, message_count)
-          values (${session.id}, ${session.userId}, ${[...session.notebookIds]}::uuid[], ${session.title}, ${messages.length})`.execute(
-          db,
-        );
+          values (${session.id}, ${session.userId}, ${[...session.notebookIds]}::uuid[], ${session.title}, ${messages.length})`);
       } else {
-        await sql`
+        await this.db.rows(sql`
           update chat_sessions set message_count = message_count + ${messages.length}, updated_at = now()
-          where id = ${session.id}`.execute(db);
+          where id = ${session.id}`);
       }
-      await sql`
+      await this.db.rows(sql`
         insert into chat_messages (id, session_id, role, content, sources, model, prompt_tokens, completion_tokens, timings)
         select id, ${session.id}::uuid, role, content, sources, model, prompt_tokens, completion_tokens, timings
         from unnest(${messages.map((m) => m.id)}::uuid[], ${messages.map((m) => m.role)}::text[], ${messages.map((m) => m.content)}::text[],
                     ${messages.map((m) => JSON.stringify(m.sources))}::jsonb[], ${messages.map((m) => m.model)}::text[],
                     ${messages.map((m) => m.promptTokens)}::int[], ${messages.map((m) => m.completionTokens)}::int[],
                     ${messages.map((m) => (m.timings ? JSON.stringify(m.timings) : null))}::jsonb[])
-          as t(id, role, content, sources, model, prompt_tokens, completion_tokens, timings)`.execute(db);
+          as t(id, role, content, sources, model, prompt_tokens, completion_tokens, timings)`);
     });
   }
 
   async deleteOwned(sessionId: string, userId: string): Promise<boolean> {
-    const { numAffectedRows } =
-      await sql`delete from chat_sessions where id = ${sessionId} and user_id = ${userId}`.execute(
-        this.db.em().getKysely(),
-      );
-    return Number(numAffectedRows ?? 0) > 0;
+    return (await this.db.affected(sql`delete from chat_sessions where id = ${sessionId} and user_id = ${userId}`)) > 0;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DbContext } from '../database/unit-of-work';
+import { DbContext, UnitOfWork } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { uuidv7 } from '../common/uuid';
 import { BackgroundWrites } from '../database/background-writes';
@@ -40,6 +40,7 @@ const DELETE_BATCH = 500;
 export class ChunksRepository {
   constructor(
     private readonly db: DbContext,
+    private readonly uow: UnitOfWork,
     private readonly writes: BackgroundWrites,
   ) {}
 
@@ -49,12 +50,11 @@ export class ChunksRepository {
    * rows will be deleted, and its own commit fails.
    */
   async beginWrite(sourceId: string, writeId: string): Promise<void> {
-    await this.db.em().transactional(async (em) => {
-      const db = em.getKysely();
-      await sql`update chunk_writes set state = 'retired' where source_id = ${sourceId} and state = 'pending'`.execute(
-        db,
+    await this.uow.transaction(async () => {
+      await this.db.rows(
+        sql`update chunk_writes set state = 'retired' where source_id = ${sourceId} and state = 'pending'`,
       );
-      await sql`insert into chunk_writes (id, source_id) values (${writeId}, ${sourceId})`.execute(db);
+      await this.db.rows(sql`insert into chunk_writes (id, source_id) values (${writeId}, ${sourceId})`);
     });
   }
 
@@ -70,7 +70,7 @@ export class ChunksRepository {
     write: { id: string; sourceId: string; notebookId: string; model: string },
     chunks: readonly NewChunk[],
   ): Promise<void> {
-    await sql`
+    await this.db.rows(sql`
       insert into chunks (id, source_id, notebook_id, write_id, ordinal, text, token_count, content_hash, position, embedding, embedding_model, tsv)
       select id, ${write.sourceId}::uuid, ${write.notebookId}::uuid, ${write.id}::uuid, ordinal, text, token_count, content_hash, position, embedding::vector, ${write.model},
              ${sql.raw(CHUNK_TSV)}
@@ -78,9 +78,7 @@ export class ChunksRepository {
                   ${chunks.map((c) => c.tokenCount)}::int[], ${chunks.map((c) => c.contentHash)}::text[],
                   ${chunks.map((c) => JSON.stringify(c.position))}::jsonb[], ${chunks.map((c) => c.embedding)}::text[],
                   ${chunks.map((c) => (c.position.headingPath ?? []).join(' '))}::text[])
-        as t(id, ordinal, text, token_count, content_hash, position, embedding, heading)`.execute(
-      this.db.em().getKysely(),
-    );
+        as t(id, ordinal, text, token_count, content_hash, position, embedding, heading)`);
   }
 
   /**
@@ -90,25 +88,23 @@ export class ChunksRepository {
    * ids are deleted here.
    */
   async commitWrite(sourceId: string, writeId: string, expected: number): Promise<boolean> {
-    const em = this.db.em();
-    const db = em.getKysely();
-    const { rows } = await sql<{ n: number }>`
+    const row = await this.db.one(sql<{ n: number }>`
       select (select count(*) from chunks where source_id = ${sourceId} and write_id = ${writeId})::int as n
-      from chunk_writes where id = ${writeId} and state = 'pending' for update`.execute(db);
-    if (rows[0]?.n !== expected) return false;
-    await sql`
+      from chunk_writes where id = ${writeId} and state = 'pending' for update`);
+    if (row?.n !== expected) return false;
+    await this.db.rows(sql`
       insert into chunk_writes (id, source_id, state)
       select distinct c.write_id, ${sourceId}::uuid, 'retired' from chunks c
       where c.source_id = ${sourceId} and c.write_id is not null and c.write_id <> ${writeId}
-      on conflict (id) do update set state = 'retired'`.execute(db);
-    await sql`delete from chunks where source_id = ${sourceId} and write_id is null`.execute(db);
-    await sql`delete from chunk_writes where id = ${writeId}`.execute(db);
+      on conflict (id) do update set state = 'retired'`);
+    await this.db.rows(sql`delete from chunks where source_id = ${sourceId} and write_id is null`);
+    await this.db.rows(sql`delete from chunk_writes where id = ${writeId}`);
     return true;
   }
 
   /** The embedding models the stored chunks come from (see embeddingModels). */
   embeddingModels(): Promise<string[]> {
-    return embeddingModels(this.db.em().getKysely(), 'chunks');
+    return embeddingModels(this.db, 'chunks');
   }
 
   /** Re-embeds in place a batch of chunks of model `from` (see reembedRows), as a background write. */
@@ -118,15 +114,13 @@ export class ChunksRepository {
     embed: (rows: readonly { id: string; text: string; position: ChunkPosition }[]) => string[],
   ): Promise<{ last: string | null; count: number }> {
     return this.writes.run(() =>
-      this.db
-        .em()
-        .transactional((em) => reembedRows(em.getKysely(), 'chunks', ['text', 'position'], models, page, embed)),
+      this.uow.transaction(() => reembedRows(this.db, 'chunks', ['text', 'position'], models, page, embed)),
     );
   }
 
   /** Gives up a write (failed, cancelled): its rows are deleted by {@link purgeRetired}. */
   async retireWrite(writeId: string): Promise<void> {
-    await sql`update chunk_writes set state = 'retired' where id = ${writeId}`.execute(this.db.em().getKysely());
+    await this.db.rows(sql`update chunk_writes set state = 'retired' where id = ${writeId}`);
   }
 
   /**
@@ -135,27 +129,25 @@ export class ChunksRepository {
    * `abandonedBefore` (their process died) are retired first. Returns the rows deleted.
    */
   async purgeRetired(options: { sourceId?: string; abandonedBefore?: Date } = {}): Promise<number> {
-    const db = this.db.em().getKysely();
     const source = options.sourceId ?? null;
     if (options.abandonedBefore) {
-      await sql`update chunk_writes set state = 'retired' where state = 'pending' and created_at < ${options.abandonedBefore}`.execute(
-        db,
+      await this.db.rows(
+        sql`update chunk_writes set state = 'retired' where state = 'pending' and created_at < ${options.abandonedBefore}`,
       );
     }
     let deleted = 0;
     for (;;) {
-      const { numAffectedRows } = await sql`
+      const n = await this.db.affected(sql`
         delete from chunks where id in (
           select c.id from chunk_writes w join chunks c on c.source_id = w.source_id and c.write_id = w.id
           where w.state = 'retired' and (${source}::uuid is null or w.source_id = ${source}::uuid)
-          limit ${DELETE_BATCH})`.execute(db);
-      const n = Number(numAffectedRows ?? 0);
+          limit ${DELETE_BATCH})`);
       deleted += n;
       if (n < DELETE_BATCH) break;
     }
-    await sql`
+    await this.db.rows(sql`
       delete from chunk_writes w where w.state = 'retired' and (${source}::uuid is null or w.source_id = ${source}::uuid)
-        and not exists (select 1 from chunks c where c.source_id = w.source_id and c.write_id = w.id)`.execute(db);
+        and not exists (select 1 from chunks c where c.source_id = w.source_id and c.write_id = w.id)`);
     return deleted;
   }
 }

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import { type Statements } from './unit-of-work';
 
 /** The tables whose rows carry an embedding and the model that made it. */
 export type EmbeddedTable = 'chunks' | 'summaries';
@@ -9,16 +10,16 @@ export type EmbeddedTable = 'chunks' | 'summaries';
  * instead read the whole table: 2.8 s and 500,000 pages (3.9 GB) for bench:retrieval's 1M chunks;
  * this reads 190 pages in 0.2 ms (EXPLAIN ANALYZE, same corpus).
  */
-export async function embeddingModels(db: Kysely<unknown>, table: EmbeddedTable): Promise<string[]> {
+export async function embeddingModels(db: Statements, table: EmbeddedTable): Promise<string[]> {
   const t = sql.table(table);
-  const { rows } = await sql<{ model: string }>`
+  const rows = await db.rows(sql<{ model: string }>`
     with recursive m(model) as (
       (select embedding_model from ${t} order by embedding_model limit 1)
       union all
       select (select embedding_model from ${t} where embedding_model > m.model order by embedding_model limit 1)
       from m where m.model is not null
     )
-    select model from m where model is not null`.execute(db);
+    select model from m where model is not null`);
   return rows.map((r) => r.model);
 }
 
@@ -29,7 +30,7 @@ export async function embeddingModels(db: Kysely<unknown>, table: EmbeddedTable)
  * handled, null when none were left.
  */
 export async function reembedRows<R extends { id: string }>(
-  db: Kysely<unknown>,
+  db: Statements,
   table: EmbeddedTable,
   columns: readonly (keyof R & string)[],
   models: { from: string; to: string },
@@ -37,15 +38,15 @@ export async function reembedRows<R extends { id: string }>(
   embed: (rows: readonly R[]) => string[],
 ): Promise<{ last: string | null; count: number }> {
   const t = sql.table(table);
-  const { rows } = await sql<R>`
+  const rows = await db.rows(sql<R>`
     select id, ${sql.join(columns.map((c) => sql.ref(c)))} from ${t}
     where embedding_model = ${models.from} and (${page.after}::uuid is null or id > ${page.after}::uuid)
-    order by embedding_model, id limit ${page.limit} for update skip locked`.execute(db);
+    order by embedding_model, id limit ${page.limit} for update skip locked`);
   if (rows.length === 0) return { last: null, count: 0 };
   const vectors = embed(rows);
-  await sql`
+  await db.rows(sql`
     update ${t} set embedding = v.embedding::vector, embedding_model = ${models.to}
     from unnest(${rows.map((r) => r.id)}::uuid[], ${vectors}::text[]) as v(id, embedding)
-    where ${t}.id = v.id`.execute(db);
+    where ${t}.id = v.id`);
   return { last: rows[rows.length - 1].id, count: rows.length };
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { uuidv7 } from '../common/uuid';
 import { DbContext } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
-import { type GrantLevel, Notebook, NotebookGrant } from './notebook.entity';
+import { type GrantLevel, Notebook } from './notebook.entity';
 import { type NotebookRow } from './notebook-row';
 
 export interface GrantRow {
@@ -33,14 +34,12 @@ export class NotebooksRepository {
   ) {}
 
   async create(data: { ownerId: string; name: string; description?: string | null }): Promise<Notebook> {
-    const em = this.db.em();
-    const notebook = em.create(Notebook, {
-      ownerId: data.ownerId,
-      name: data.name,
-      description: data.description ?? null,
-    });
-    await em.flush();
-    return notebook;
+    const notebook = await this.db.entity(
+      Notebook,
+      sql`insert into notebooks (id, owner_id, name, description)
+          values (${uuidv7()}, ${data.ownerId}, ${data.name}, ${data.description ?? null}) returning *`,
+    );
+    return notebook!;
   }
 
   /**
@@ -65,7 +64,7 @@ export class NotebooksRepository {
     filter: { search?: string; before?: string; limit: number; onlyIds?: readonly string[] | null },
   ): Promise<NotebookRow[]> {
     const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const { rows } = await sql<NotebookRow>`
+    const rows = await this.db.rows(sql<NotebookRow>`
       select n.id, n.name, n.description, n.owner_id, n.created_at, n.updated_at, n.deleted_at, g.level as grant,
              coalesce(s.source_count, 0)::int as source_count, coalesce(s.chunk_count, 0)::int as chunk_count,
              greatest(n.updated_at, s.last_source_update) as last_updated_at
@@ -81,29 +80,29 @@ export class NotebooksRepository {
         and (${filter.before ?? null}::uuid is null or n.id < ${filter.before ?? null})
         and (${filter.onlyIds ? [...filter.onlyIds] : null}::uuid[] is null or n.id = any(${filter.onlyIds ? [...filter.onlyIds] : null}))
       order by n.id desc
-      limit ${filter.limit}`.execute(this.db.kysely());
+      limit ${filter.limit}`);
     return rows;
   }
 
   async update(id: string, changes: { name?: string; description?: string | null }): Promise<void> {
-    await this.db.em().nativeUpdate(Notebook, { id }, { ...changes, updatedAt: new Date() }, { filters: false });
+    const sets = [
+      ...(changes.name !== undefined ? [sql`name = ${changes.name}`] : []),
+      ...(changes.description !== undefined ? [sql`description = ${changes.description}`] : []),
+      sql`updated_at = now()`,
+    ];
+    await this.db.rows(sql`update notebooks set ${sql.join(sets)} where id = ${id}`);
   }
 
   async setDeleted(id: string, deleted: boolean): Promise<void> {
-    await this.db
-      .em()
-      .nativeUpdate(
-        Notebook,
-        { id },
-        { deletedAt: deleted ? new Date() : null, updatedAt: new Date() },
-        { filters: false },
-      );
+    await this.db.rows(
+      sql`update notebooks set deleted_at = ${deleted ? new Date() : null}, updated_at = now() where id = ${id}`,
+    );
   }
 
   async grants(notebookId: string): Promise<GrantRow[]> {
-    const { rows } = await sql<GrantRow>`
+    const rows = await this.db.rows(sql<GrantRow>`
       select g.user_id, u.email, g.level, g.created_at from notebook_grants g join users u on u.id = g.user_id
-      where g.notebook_id = ${notebookId} order by g.created_at`.execute(this.db.kysely());
+      where g.notebook_id = ${notebookId} order by g.created_at`);
     return rows;
   }
 
@@ -113,30 +112,30 @@ export class NotebooksRepository {
     level: GrantLevel;
     grantedBy: string;
   }): Promise<void> {
-    const em = this.db.em();
-    await sql`
+    await this.db.rows(sql`
       insert into notebook_grants (notebook_id, user_id, level, granted_by) values (${grant.notebookId}, ${grant.userId}, ${grant.level}, ${grant.grantedBy})
-      on conflict (notebook_id, user_id) do update set level = excluded.level, granted_by = excluded.granted_by`.execute(
-      em.getKysely(),
-    );
+      on conflict (notebook_id, user_id) do update set level = excluded.level, granted_by = excluded.granted_by`);
   }
 
   async deleteGrant(notebookId: string, userId: string): Promise<boolean> {
-    const em = this.db.em();
-    return (await em.nativeDelete(NotebookGrant, { notebookId, userId })) > 0;
+    return (
+      (await this.db.affected(
+        sql`delete from notebook_grants where notebook_id = ${notebookId} and user_id = ${userId}`,
+      )) > 0
+    );
   }
 
   /** Notebooks in the trash for longer than the retention period, with their sources' blob keys. */
   async findExpired(deletedBefore: Date, limit: number): Promise<{ id: string; storage_keys: string[] }[]> {
-    const { rows } = await sql<{ id: string; storage_keys: string[] }>`
+    const rows = await this.db.rows(sql<{ id: string; storage_keys: string[] }>`
       select n.id, array(select s.storage_key from sources s where s.notebook_id = n.id) as storage_keys
       from notebooks n where n.deleted_at is not null and n.deleted_at < ${deletedBefore}
-      order by n.deleted_at limit ${limit}`.execute(this.db.kysely());
+      order by n.deleted_at limit ${limit}`);
     return rows;
   }
 
   async hardDelete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.db.em().nativeDelete(Notebook, { id: { $in: [...ids] } }, { filters: false });
+    return this.db.affected(sql`delete from notebooks where id = any(${[...ids]}::uuid[])`);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DbContext } from '../database/unit-of-work';
+import { DbContext, type Statements, UnitOfWork } from '../database/unit-of-work';
 import { sql } from 'kysely';
 import { Sql } from '../database/sql';
-import { FINISHED_JOB_STATES, JobEntity, JobState, UNFINISHED_JOB_STATES } from './job.entity';
+import { FINISHED_JOB_STATES, JobEntity } from './job.entity';
 
 export interface NewJob {
   id: string;
@@ -26,6 +26,7 @@ export interface NewJob {
 export class JobsRepository {
   constructor(
     private readonly db: DbContext,
+    private readonly uow: UnitOfWork,
     private readonly sql: Sql,
   ) {}
 
@@ -34,10 +35,8 @@ export class JobsRepository {
    * there is one); returns every job's row, marking those that are new.
    */
   async insertMany(jobs: readonly NewJob[]): Promise<{ created: Set<string>; rows: JobEntity[] }> {
-    const em = this.db.em();
     if (jobs.length === 0) return { created: new Set(), rows: [] };
-    const db = em.getKysely();
-    const { rows: inserted } = await sql<Record<string, unknown>>`
+    const inserted = await this.db.rows(sql<Record<string, unknown>>`
       insert into jobs (id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, dispatched_at)
       select id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, case when dispatched then now() end
       from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.queue)}::text[],
@@ -46,15 +45,14 @@ export class JobsRepository {
         ${jobs.map((j) => j.runAt.toISOString())}::timestamptz[], ${jobs.map((j) => j.ownerId)}::uuid[],
         ${jobs.map((j) => j.notebookId)}::uuid[], ${jobs.map((j) => j.dispatched)}::boolean[])
         as t(id, queue, name, key, payload, max_attempts, run_at, owner_id, notebook_id, dispatched)
-      on conflict (id) do nothing returning *`.execute(db);
+      on conflict (id) do nothing returning *`);
     const created = new Set(inserted.map((row) => row.id as string));
     const missing = jobs.filter((j) => !created.has(j.id)).map((j) => j.id);
     const existing =
       missing.length > 0
-        ? (await sql<Record<string, unknown>>`select * from jobs where id = any(${missing}::uuid[])`.execute(db)).rows
+        ? await this.db.rows(sql<Record<string, unknown>>`select * from jobs where id = any(${missing}::uuid[])`)
         : [];
-    const mapper = this.db.em();
-    const byId = new Map([...inserted, ...existing].map((row) => [row.id as string, mapper.map(JobEntity, row)]));
+    const byId = new Map([...inserted, ...existing].map((row) => [row.id as string, this.db.hydrate(JobEntity, row)]));
     return { created, rows: jobs.map((j) => byId.get(j.id)).filter((row): row is JobEntity => row !== undefined) };
   }
 
@@ -64,31 +62,28 @@ export class JobsRepository {
    */
   async findById(id: string): Promise<JobEntity | null> {
     const row = await this.sql.one<Record<string, unknown>>('job_by_id', 'select * from jobs where id = $1', [id]);
-    return row ? this.db.em().map(JobEntity, row) : null;
+    return row ? this.db.hydrate(JobEntity, row) : null;
   }
 
   /** Jobs the in-process runner must (re)schedule at start: everything dispatched and not finished. */
   findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
-    return this.db
-      .em()
-      .find(
-        JobEntity,
-        { queue: { $in: [...queues] }, state: { $in: [...UNFINISHED_JOB_STATES] }, dispatchedAt: { $ne: null } },
-        { orderBy: { runAt: 'asc' } },
-      );
+    return this.db.entities(
+      JobEntity,
+      sql`select * from jobs
+          where queue = any(${[...queues]}::text[]) and state in ('queued', 'active', 'retrying')
+            and dispatched_at is not null
+          order by run_at`,
+    );
   }
 
   /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
   findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
-    return this.db.em().find(
+    return this.db.entities(
       JobEntity,
-      {
-        queue: { $in: [...queues] },
-        state: { $in: [JobState.Queued, JobState.Retrying] },
-        runAt: { $lt: before },
-        dispatchedAt: { $ne: null },
-      },
-      { orderBy: { runAt: 'asc' }, limit: 1000 },
+      sql`select * from jobs
+          where queue = any(${[...queues]}::text[]) and state in ('queued', 'retrying')
+            and run_at < ${before} and dispatched_at is not null
+          order by run_at limit 1000`,
     );
   }
 
@@ -98,10 +93,11 @@ export class JobsRepository {
    * per queue and owner (advisory lock), so instances feeding the same owner never exceed `max`.
    */
   async takeTurns(queue: string, ownerId: string, max: number): Promise<JobEntity[]> {
-    const rows = await this.db.em().transactional(async (em) => {
-      const db = em.getKysely();
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`jobs:turns:${queue}:${ownerId}`}, 0))`.execute(db);
-      const { rows } = await sql<Record<string, unknown>>`
+    return this.uow.transaction(async () => {
+      await this.db.rows(sql`select pg_advisory_xact_lock(hashtextextended(${`jobs:turns:${queue}:${ownerId}`}, 0))`);
+      return this.db.entities(
+        JobEntity,
+        sql`
         update jobs set dispatched_at = now(), updated_at = now()
         where id in (
           select id from jobs
@@ -111,23 +107,19 @@ export class JobsRepository {
             select count(*) from jobs
             where queue = ${queue} and owner_id = ${ownerId} and dispatched_at is not null
               and state in ('queued', 'active', 'retrying'))))
-        returning *`.execute(db);
-      return rows;
+        returning *`,
+      );
     });
-    const mapper = this.db.em();
-    return rows.map((row) => mapper.map(JobEntity, row));
   }
 
   /** Owners with jobs of `queue` waiting for a turn they could have now (fewer than `max` dispatched). */
   async ownersWaiting(queue: string, max: number): Promise<string[]> {
-    const { rows } = await sql<{ owner_id: string }>`
+    const rows = await this.detached().rows(sql<{ owner_id: string }>`
       select b.owner_id from jobs b
       where b.queue = ${queue} and b.dispatched_at is null and b.state in ('queued', 'retrying') and b.owner_id is not null
       group by b.owner_id
       having (select count(*) from jobs a where a.queue = ${queue} and a.owner_id = b.owner_id
-              and a.dispatched_at is not null and a.state in ('queued', 'active', 'retrying')) < ${max}`.execute(
-      this.detached(),
-    );
+              and a.dispatched_at is not null and a.state in ('queued', 'active', 'retrying')) < ${max}`);
     return rows.map((row) => row.owner_id);
   }
 
@@ -139,15 +131,15 @@ export class JobsRepository {
        where id = $1 and state in ('queued', 'retrying', 'active') returning *`,
       [id, attempt],
     );
-    return row ? this.db.em().map(JobEntity, row) : null;
+    return row ? this.db.hydrate(JobEntity, row) : null;
   }
 
   /** Returns false when the job is no longer active (cancelled meanwhile). */
   async setProgress(id: string, progress: number, detail: Record<string, unknown> | undefined): Promise<boolean> {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
-    const { rows } = await sql<{ id: string }>`
+    const rows = await this.detached().rows(sql<{ id: string }>`
       update jobs set progress = ${progress}, detail = coalesce(${detailJson}::jsonb, detail), updated_at = now()
-      where id = ${id} and state = 'active' returning id`.execute(this.detached());
+      where id = ${id} and state = 'active' returning id`);
     return rows.length === 1;
   }
 
@@ -155,54 +147,50 @@ export class JobsRepository {
   async complete(id: string, result: Record<string, unknown> | null, detail?: Record<string, unknown>): Promise<void> {
     const resultJson = result === null ? null : JSON.stringify(result);
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
-    await sql`
+    await this.detached().rows(sql`
       update jobs set state = 'completed', progress = 100, result = ${resultJson}::jsonb, error = null,
       detail = coalesce(${detailJson}::jsonb, detail), finished_at = now(), updated_at = now()
-      where id = ${id} and state = 'active'`.execute(this.detached());
+      where id = ${id} and state = 'active'`);
   }
 
   async scheduleRetry(id: string, error: string, runAt: Date): Promise<void> {
-    await sql`
+    await this.detached().rows(sql`
       update jobs set state = 'retrying', error = ${error}, run_at = ${runAt}, updated_at = now()
-      where id = ${id} and state = 'active'`.execute(this.detached());
+      where id = ${id} and state = 'active'`);
   }
 
   async fail(id: string, error: string, detail?: Record<string, unknown>): Promise<void> {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
-    await sql`
+    await this.detached().rows(sql`
       update jobs set state = 'failed', error = ${error}, detail = coalesce(${detailJson}::jsonb, detail),
-      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`.execute(this.detached());
+      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`);
   }
 
   /** Cancels an unfinished job; false if it had already finished. */
   async cancel(id: string): Promise<boolean> {
-    const { rows } = await sql<{ id: string }>`
+    const rows = await this.detached().rows(sql<{ id: string }>`
       update jobs set state = 'cancelled', finished_at = now(), updated_at = now()
-      where id = ${id} and state in ('queued', 'active', 'retrying') returning id`.execute(this.detached());
+      where id = ${id} and state in ('queued', 'active', 'retrying') returning id`);
     return rows.length === 1;
   }
 
   /** Whether a queue has work waiting or running (on any instance). */
   async hasUnfinished(queue: string): Promise<boolean> {
-    const { rows } = await sql<{ busy: boolean }>`
-      select exists (select 1 from jobs where queue = ${queue} and state in ('queued', 'active', 'retrying')) as busy`.execute(
-      this.detached(),
-    );
-    return rows[0].busy;
+    const row = await this.detached().one(sql<{ busy: boolean }>`
+      select exists (select 1 from jobs where queue = ${queue} and state in ('queued', 'active', 'retrying')) as busy`);
+    return row?.busy ?? false;
   }
 
   async deleteFinishedBefore(before: Date): Promise<number> {
-    return this.db.em().nativeDelete(JobEntity, {
-      state: { $in: [...FINISHED_JOB_STATES] },
-      finishedAt: { $lt: before },
-    });
+    return this.db.affected(sql`
+      delete from jobs where state = any(${[...FINISHED_JOB_STATES]}::text[]) and finished_at < ${before}`);
   }
 
   /**
    * State changes and reads of the runner: on a fresh fork, never joining a caller's unit of work
    * (a job's record must not roll back with the work that happened to touch it).
    */
-  private detached(): ReturnType<DbContext['kysely']> {
-    return this.db.detached().getKysely();
+  private detached(): Statements {
+    return this.db.detached();
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DbContext } from '../database/unit-of-work';
+import { DbContext, isUniqueViolation, UnitOfWork } from '../database/unit-of-work';
+import { uuidv7 } from '../common/uuid';
 import { sql } from 'kysely';
 import { type RoleName } from '../access/permissions';
 import { Sql } from '../database/sql';
-import { UserRole } from './user-role.entity';
 import { User } from './user.entity';
 
 export interface UserWithRoles {
@@ -12,10 +11,14 @@ export interface UserWithRoles {
   roles: RoleName[];
 }
 
+/** A user's columns but the password hash (read only to log in). */
+const PROFILE = 'id, email, name, created_at, updated_at, deactivated_at';
+
 @Injectable()
 export class UsersRepository {
   constructor(
     private readonly db: DbContext,
+    private readonly uow: UnitOfWork,
     private readonly sql: Sql,
   ) {}
 
@@ -23,95 +26,92 @@ export class UsersRepository {
   async findProfile(id: string): Promise<User | null> {
     const row = await this.sql.one<Record<string, unknown>>(
       'user_profile',
-      'select id, email, name, created_at, updated_at, deactivated_at from users where id = $1',
+      `select ${PROFILE} from users where id = $1`,
       [id],
     );
-    return row ? this.db.em().map(User, row) : null;
+    return row ? this.db.hydrate(User, row) : null;
   }
 
-  /** Includes the (lazy) password hash: for login only. */
+  /** Includes the password hash: for login only. */
   findByEmailWithPassword(email: string): Promise<User | null> {
-    return this.db.em().findOne(User, { email }, { populate: ['passwordHash'] });
+    return this.db.entity(User, sql`select ${sql.raw(PROFILE)}, password_hash from users where email = ${email}`);
   }
 
   findByIdWithPassword(id: string): Promise<User | null> {
-    return this.db.em().findOne(User, id, { populate: ['passwordHash'] });
+    return this.db.entity(User, sql`select ${sql.raw(PROFILE)}, password_hash from users where id = ${id}`);
   }
 
   /** Read afresh even inside a unit of work that loaded it before (a use case may have changed it since). */
   findById(id: string): Promise<User | null> {
-    return this.db.em().findOne(User, id, { refresh: true });
+    return this.db.entity(User, sql`select ${sql.raw(PROFILE)} from users where id = ${id}`);
   }
 
-  /** Creates a user with one role in the current unit of work; flushes to surface a duplicate email. */
+  /** Creates a user with one role in the current unit of work; a duplicate email throws EmailTakenError. */
   async createWithRole(data: NewUser, role: RoleName): Promise<User> {
-    const em = this.db.em();
-    const user = em.create(User, { email: data.email, name: data.name ?? null, passwordHash: data.passwordHash });
-    em.create(UserRole, { userId: user.id, role });
+    const id = uuidv7();
     try {
-      await em.flush();
+      return await this.uow.transaction(async () => {
+        const user = await this.db.entity(
+          User,
+          sql`insert into users (id, email, name, password_hash) values (${id}, ${data.email}, ${data.name ?? null}, ${data.passwordHash})
+              returning ${sql.raw(PROFILE)}`,
+        );
+        await this.db.rows(sql`insert into user_roles (user_id, role) values (${id}, ${role})`);
+        return user!;
+      });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new EmailTakenError(data.email);
+      if (isUniqueViolation(error)) throw new EmailTakenError(data.email);
       throw error;
     }
-    return user;
   }
 
   /** An account by (normalised) email, without its password hash. */
   findByEmail(email: string): Promise<User | null> {
-    return this.db.em().findOne(User, { email });
+    return this.db.entity(User, sql`select ${sql.raw(PROFILE)} from users where email = ${email}`);
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.db.em().nativeUpdate(User, { id: userId }, { passwordHash });
+    await this.db.rows(sql`update users set password_hash = ${passwordHash}, updated_at = now() where id = ${userId}`);
   }
 
   async setDeactivated(userId: string, deactivated: boolean): Promise<void> {
-    await this.db.em().nativeUpdate(User, { id: userId }, { deactivatedAt: deactivated ? new Date() : null });
+    await this.db.rows(
+      sql`update users set deactivated_at = ${deactivated ? new Date() : null}, updated_at = now() where id = ${userId}`,
+    );
   }
 
-  existsByEmail(email: string): Promise<boolean> {
-    return this.db
-      .em()
-      .count(User, { email })
-      .then((n) => n > 0);
+  async existsByEmail(email: string): Promise<boolean> {
+    return (await this.db.one(sql`select 1 from users where email = ${email}`)) !== null;
   }
 
   async rolesOf(userId: string): Promise<RoleName[]> {
-    const rows = await this.db.em().find(UserRole, { userId }, { orderBy: { role: 'asc' } });
-    return rows.map((r) => r.role as RoleName);
+    const rows = await this.db.rows(
+      sql<{ role: RoleName }>`select role from user_roles where user_id = ${userId} order by role`,
+    );
+    return rows.map((r) => r.role);
   }
 
   /** Users ordered by id (UUIDv7, so by creation), optionally filtered by an email substring. */
   async search(filter: { email?: string; after?: string; limit: number }): Promise<UserWithRoles[]> {
-    const em = this.db.em();
-    const users = await em.find(
-      User,
-      {
-        ...(filter.email ? { email: { $ilike: `%${escapeLike(filter.email)}%` } } : {}),
-        ...(filter.after ? { id: { $gt: filter.after } } : {}),
-      },
-      { orderBy: { id: 'asc' }, limit: filter.limit },
-    );
-    const roles = await em.find(UserRole, { userId: { $in: users.map((u) => u.id) } });
-    return users.map((user) => ({
-      user,
-      roles: roles.filter((r) => r.userId === user.id).map((r) => r.role as RoleName),
-    }));
+    const pattern = filter.email ? `%${escapeLike(filter.email)}%` : null;
+    const rows = await this.db.rows(sql<Record<string, unknown> & { roles: RoleName[] }>`
+      select ${sql.raw(PROFILE)}, array(select ur.role from user_roles ur where ur.user_id = users.id order by ur.role) as roles
+      from users
+      where (${pattern}::text is null or email ilike ${pattern})
+        and (${filter.after ?? null}::uuid is null or id > ${filter.after ?? null}::uuid)
+      order by id limit ${filter.limit}`);
+    return rows.map(({ roles, ...row }) => ({ user: this.db.hydrate(User, row), roles }));
   }
-
   async addRole(userId: string, role: RoleName): Promise<boolean> {
-    const em = this.db.em();
-    const { rows } = await sql<{ role: string }>`
+    const rows = await this.db.rows(sql<{ role: string }>`
       insert into user_roles (user_id, role) values (${userId}, ${role})
-      on conflict do nothing returning role`.execute(em.getKysely());
+      on conflict do nothing returning role`);
     return rows.length === 1;
   }
 
   async removeRole(userId: string, role: RoleName): Promise<boolean> {
-    const em = this.db.em();
-    const { rows } = await sql<{ role: string }>`
-      delete from user_roles where user_id = ${userId} and role = ${role} returning role`.execute(em.getKysely());
+    const rows = await this.db.rows(sql<{ role: string }>`
+      delete from user_roles where user_id = ${userId} and role = ${role} returning role`);
     return rows.length === 1;
   }
 
@@ -120,10 +120,9 @@ export class UsersRepository {
    * ends: two admins demoting each other at once are serialised, so one admin always remains.
    */
   async countOtherActiveAdminsForUpdate(exceptUserId: string): Promise<number> {
-    const em = this.db.em();
-    const { rows } = await sql<{ user_id: string; deactivated_at: string | null }>`
+    const rows = await this.db.rows(sql<{ user_id: string; deactivated_at: string | null }>`
       select ur.user_id, u.deactivated_at from user_roles ur join users u on u.id = ur.user_id
-      where ur.role = 'admin' for update of ur`.execute(em.getKysely());
+      where ur.role = 'admin' for update of ur`);
     return rows.filter((r) => r.user_id !== exceptUserId && r.deactivated_at === null).length;
   }
 }
