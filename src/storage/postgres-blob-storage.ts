@@ -12,7 +12,6 @@ export class PostgresBlobStorage extends BlobStorage {
   }
 
   async put(key: string, data: Readable): Promise<number> {
-    const db = this.db.em().getKysely();
     let part = 0;
     let size = 0;
     let pending: Buffer[] = [];
@@ -22,7 +21,7 @@ export class PostgresBlobStorage extends BlobStorage {
       const bytes = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await sql`insert into blob_parts (key, part, data) values (${key}, ${part++}, ${bytes})`.execute(db);
+      await this.db.rows(sql`insert into blob_parts (key, part, data) values (${key}, ${part++}, ${bytes})`);
     };
     try {
       for await (const chunk of data) {
@@ -41,8 +40,8 @@ export class PostgresBlobStorage extends BlobStorage {
   }
 
   async get(key: string): Promise<Buffer> {
-    const { rows } = await sql<{ data: Buffer }>`select data from blob_parts where key = ${key} order by part`.execute(
-      this.db.em().getKysely(),
+    const rows = await this.db.rows(
+      sql<{ data: Buffer }>`select data from blob_parts where key = ${key} order by part`,
     );
     if (rows.length === 0) throw new Error(`blob ${key} not found`);
     return Buffer.concat(rows.map((r) => r.data));
@@ -50,6 +49,6 @@ export class PostgresBlobStorage extends BlobStorage {
 
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await sql`delete from blob_parts where key = any(${[...keys]})`.execute(this.db.em().getKysely());
+    await this.db.rows(sql`delete from blob_parts where key = any(${[...keys]})`);
   }
 }
