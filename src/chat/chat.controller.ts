@@ -5,6 +5,7 @@ import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { disconnectSignal, sendSse } from '../http/sse';
+import { ChatSessionsService } from './chat-sessions.service';
 import { type ChatEvent, ChatService } from './chat.service';
 import {
   ChatRequestDto,
@@ -19,7 +20,10 @@ import {
 @ApiTags('chat')
 @Controller('api/v2/chat')
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly chatSessions: ChatSessionsService,
+  ) {}
 
   @Post()
   @Authorize('chat', 'Notebook')
@@ -64,7 +68,7 @@ export class ChatController {
   @ApiOkResponse({ type: HistoryPageDto })
   @ApiErrors(400, 404)
   history(@Auth() auth: Principal, @Query() query: HistoryQuery): Promise<HistoryPageDto> {
-    return this.chat.history(auth, query);
+    return this.chatSessions.history(auth, query);
   }
 
   @Delete('history')
@@ -74,7 +78,7 @@ export class ChatController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
   async deleteHistory(@Auth() auth: Principal, @Query() query: DeleteHistoryQuery): Promise<void> {
-    await this.chat.deleteHistory(auth, query);
+    await this.chatSessions.deleteHistory(auth, query);
   }
 
   @Get('sessions')
@@ -86,7 +90,7 @@ export class ChatController {
   @ApiOkResponse({ type: SessionsPageDto })
   @ApiErrors(400, 404)
   sessions(@Auth() auth: Principal, @Query() query: SessionsQuery): Promise<SessionsPageDto> {
-    return this.chat.sessions(auth, query);
+    return this.chatSessions.list(auth, query);
   }
 }
 

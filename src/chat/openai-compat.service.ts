@@ -1,10 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { type Principal } from '../access/principal';
+import { type AppConfig } from '../config/app-config';
+import { InjectConfig } from '../config/config.module';
 import { type HistoryTurn, LlmAbortedError } from '../llm/chat-model';
+import { NotebookAccessService } from '../notebooks/notebook-access';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import { type SseEvent } from '../http/sse';
-import { ChatService } from './chat.service';
+import { Answerer } from './answerer';
+import { ChatOutcomes } from './chat-outcomes';
+import { type Conversation, historyWindow } from './conversation';
 import {
   type ChatCompletionRequestDto,
   type ModelListDto,
@@ -14,12 +19,18 @@ import {
 
 const MAX_MODELS = 1000;
 
-/** Maps OpenAI's chat-completions format onto Folio's stateless answer path. */
+/**
+ * Maps OpenAI's chat-completions format onto Folio's answer path: the conversation comes with the
+ * request (the model names the notebook), nothing is stored.
+ */
 @Injectable()
 export class OpenAiCompatService {
   constructor(
-    private readonly chat: ChatService,
+    private readonly answerer: Answerer,
+    private readonly outcomes: ChatOutcomes,
+    private readonly access: NotebookAccessService,
     private readonly notebooks: NotebooksService,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async models(auth: Principal): Promise<ModelListDto> {
@@ -45,7 +56,9 @@ export class OpenAiCompatService {
     dto: ChatCompletionRequestDto,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    const answer = await this.chat.statelessAnswer(auth, notebookOf(dto), turnsOf(dto.messages), signal);
+    const answer = await this.outcomes.observe('openai', async () =>
+      this.answerer.answer(await this.conversation(auth, dto), signal),
+    );
     return {
       id: completionId(),
       object: 'chat.completion',
@@ -70,7 +83,13 @@ export class OpenAiCompatService {
     dto: ChatCompletionRequestDto,
     signal: AbortSignal,
   ): Promise<AsyncIterable<SseEvent>> {
-    const stream = await this.chat.statelessStream(auth, notebookOf(dto), turnsOf(dto.messages), signal);
+    let stream: Awaited<ReturnType<Answerer['answerStream']>>;
+    try {
+      stream = await this.answerer.answerStream(await this.conversation(auth, dto), signal);
+    } catch (error) {
+      this.outcomes.record('openai', error);
+      throw error;
+    }
     const id = completionId();
     const created = Math.floor(Date.now() / 1000);
     const chunk = (
@@ -87,7 +106,7 @@ export class OpenAiCompatService {
         ...extra,
       },
     });
-    const chat = this.chat;
+    const outcomes = this.outcomes;
     const includeUsage = dto.stream_options?.include_usage === true;
     return {
       async *[Symbol.asyncIterator]() {
@@ -95,14 +114,14 @@ export class OpenAiCompatService {
         try {
           for await (const delta of stream.deltas) yield chunk({ content: delta }, null);
         } catch (error) {
-          chat.recordOutcome('openai', error);
+          outcomes.record('openai', error);
           if (error instanceof LlmAbortedError) return;
           const message = error instanceof Error ? error.message : 'Internal server error';
           // OpenAI's own streams report a failure mid-stream as an error object.
           yield { data: { error: { message, type: 'upstream_error' } } };
           return;
         }
-        chat.recordOutcome('openai');
+        outcomes.record('openai');
         const answer = stream.answer();
         yield chunk({}, 'stop');
         if (includeUsage) {
@@ -123,6 +142,19 @@ export class OpenAiCompatService {
         }
         yield { data: '[DONE]' };
       },
+    };
+  }
+
+  /** The notebook the model names (checked for access), the last user message, the turns before it. */
+  private async conversation(auth: Principal, dto: ChatCompletionRequestDto): Promise<Conversation> {
+    const notebooks = await this.access.requireMany(auth, [notebookOf(dto)], 'chat');
+    const messages = turnsOf(dto.messages);
+    const lastUser = messages.findLastIndex((m) => m.role === 'user');
+    if (lastUser < 0) throw new BadRequestException('messages must contain a user message');
+    return {
+      notebooks,
+      question: messages[lastUser].content,
+      history: historyWindow(messages.slice(0, lastUser), this.config.chat.historyTokens),
     };
   }
 }

@@ -6,13 +6,13 @@ import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { disconnectSignal } from '../http/sse';
-import { ChatService } from './chat.service';
+import { QueryService } from './query.service';
 import { QueryRequestDto, QueryResponseDto } from './dto/chat.dto';
 
 @ApiTags('chat')
 @Controller(`${API_V1}/query`)
 export class QueryController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(private readonly queries: QueryService) {}
 
   @Post()
   @Authorize('chat', 'Notebook')
@@ -26,6 +26,6 @@ export class QueryController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<QueryResponseDto> {
-    return this.chat.query(auth, dto, disconnectSignal(req, res));
+    return this.queries.query(auth, dto, disconnectSignal(req, res));
   }
 }

@@ -1,5 +1,5 @@
 import { ForbiddenException, NotFoundException } from '@nestjs/common';
-import { ChatService } from '../../src/chat/chat.service';
+import { QueryService } from '../../src/chat/query.service';
 import { NotebookAccessService } from '../../src/notebooks/notebook-access';
 import { NotebooksService } from '../../src/notebooks/notebooks.service';
 import { JobsService } from '../../src/queue/jobs.service';
@@ -84,7 +84,7 @@ describe('services (no HTTP)', () => {
       }, 30_000);
       expect(ready.chunkCount).toBeGreaterThan(0);
 
-      const sut = app.app.get(ChatService);
+      const sut = app.app.get(QueryService);
       const answer = await sut.query(owner, { notebook_id: notebook, query: 'How often are certificates rotated?' });
       expect(answer.answer).toMatch(/90 days/);
       expect(answer.sources.map((s) => s.source_id)).toContain(source.id);
