@@ -1,3 +1,4 @@
+import { readPage } from '../http/pagination';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { type RoleName } from '../access/permissions';
 import { type Principal } from '../access/principal';
@@ -38,10 +39,11 @@ export class AdminService {
   }
 
   async listUsers(_auth: Principal, query: ListUsersQuery): Promise<UserPageDto> {
-    const limit = query.limit ?? 50;
-    const page = await this.users.search({ email: query.email, after: query.cursor, limit: limit + 1 });
-    const items = page.slice(0, limit).map(({ user, roles }) => toUserDto(user, roles));
-    return { items, nextCursor: page.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return readPage(
+      query.limit ?? 50,
+      (take) => this.users.search({ email: query.email, after: query.cursor, limit: take }),
+      ({ user, roles }) => toUserDto(user, roles),
+    );
   }
 
   async addRole(auth: Principal, userId: string, role: RoleName, meta: RequestMeta): Promise<UserDto> {
@@ -118,20 +120,21 @@ export class AdminService {
   }
 
   async listAudit(_auth: Principal, query: AuditQuery): Promise<AuditPageDto> {
-    const limit = query.limit ?? 100;
-    const events = await this.audit.list({ ...query, before: query.cursor, limit: limit + 1 });
-    const items = events.slice(0, limit).map((e) => ({
-      id: e.id,
-      createdAt: e.createdAt.toISOString(),
-      actorId: e.actorId ?? null,
-      action: e.action,
-      targetType: e.targetType ?? null,
-      targetId: e.targetId ?? null,
-      ip: e.ip ?? null,
-      requestId: e.requestId ?? null,
-      details: e.details,
-    }));
-    return { items, nextCursor: events.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return readPage(
+      query.limit ?? 100,
+      (take) => this.audit.list({ ...query, before: query.cursor, limit: take }),
+      (e) => ({
+        id: e.id,
+        createdAt: e.createdAt.toISOString(),
+        actorId: e.actorId ?? null,
+        action: e.action,
+        targetType: e.targetType ?? null,
+        targetId: e.targetId ?? null,
+        ip: e.ip ?? null,
+        requestId: e.requestId ?? null,
+        details: e.details,
+      }),
+    );
   }
 
   private async requireUser(userId: string) {

@@ -1,3 +1,4 @@
+import { readPage } from '../http/pagination';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { notebookLimit, type Principal } from '../access/principal';
 import { uuidv7 } from '../common/uuid';
@@ -47,14 +48,13 @@ export class ChatSessionsService {
 
   async history(auth: Principal, query: HistoryQuery): Promise<HistoryPageDto> {
     const session = await this.owned(auth, query.session_id);
-    const limit = query.limit ?? 50;
-    const rows = await this.repository.page(session.id, limit + 1, query.cursor);
-    const page = rows.slice(0, limit);
-    return {
-      session_id: session.id,
-      messages: page.reverse().map(toMessageDto),
-      next_cursor: rows.length > limit ? page[0].id : null,
-    };
+    // Newest first, so the cursor is the oldest message of the page; each page reads oldest first.
+    const page = await readPage(
+      query.limit ?? 50,
+      (take) => this.repository.page(session.id, take, query.cursor),
+      toMessageDto,
+    );
+    return { session_id: session.id, messages: page.items.reverse(), next_cursor: page.nextCursor };
   }
 
   async deleteHistory(auth: Principal, query: DeleteHistoryQuery): Promise<void> {
@@ -64,15 +64,19 @@ export class ChatSessionsService {
 
   async list(auth: Principal, query: SessionsQuery): Promise<SessionsPageDto> {
     if (query.notebook_id) await this.access.requireMany(auth, [query.notebook_id], 'chat');
-    const limit = query.limit ?? 20;
-    const rows = await this.repository.listForUser(auth.userId, {
-      notebookId: query.notebook_id,
-      within: notebookLimit(auth),
-      before: query.cursor,
-      limit: limit + 1,
-    });
-    const sessions = rows.slice(0, limit).map(toSessionDto);
-    return { sessions, next_cursor: rows.length > limit ? sessions.at(-1)!.session_id : null };
+    const page = await readPage(
+      query.limit ?? 20,
+      (take) =>
+        this.repository.listForUser(auth.userId, {
+          notebookId: query.notebook_id,
+          within: notebookLimit(auth),
+          before: query.cursor,
+          limit: take,
+        }),
+      toSessionDto,
+      (session) => session.session_id,
+    );
+    return { sessions: page.items, next_cursor: page.nextCursor };
   }
 
   /** The session a chat turn is asked in, and what its answer needs (notebooks, history). */

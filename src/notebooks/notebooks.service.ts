@@ -1,3 +1,4 @@
+import { readPage } from '../http/pagination';
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { UnitOfWork } from '../database/unit-of-work';
 import { notebookLimit, type Principal } from '../access/principal';
@@ -39,15 +40,17 @@ export class NotebooksService {
   }
 
   async list(auth: Principal, query: ListNotebooksQuery): Promise<NotebookPageDto> {
-    const limit = query.limit ?? 20;
-    const rows = await this.notebooks.listForCaller(auth.userId, {
-      search: query.search,
-      before: query.cursor,
-      limit: limit + 1,
-      onlyIds: notebookLimit(auth),
-    });
-    const items = rows.slice(0, limit).map((row) => toNotebookDto(auth, row));
-    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return readPage(
+      query.limit ?? 20,
+      (take) =>
+        this.notebooks.listForCaller(auth.userId, {
+          search: query.search,
+          before: query.cursor,
+          limit: take,
+          onlyIds: notebookLimit(auth),
+        }),
+      (row) => toNotebookDto(auth, row),
+    );
   }
 
   async get(auth: Principal, id: string): Promise<NotebookDto> {

@@ -1,3 +1,4 @@
+import { readPage } from '../http/pagination';
 import { BadRequestException, ConflictException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
@@ -134,10 +135,11 @@ export class SourcesService {
 
   async list(auth: Principal, notebookId: string, query: ListSourcesQuery): Promise<SourcePageDto> {
     await this.access.requireForSources(auth, notebookId, 'read');
-    const limit = query.limit ?? 50;
-    const rows = await this.sources.list(notebookId, { status: query.status, before: query.cursor, limit: limit + 1 });
-    const items = rows.slice(0, limit).map(toSourceDto);
-    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return readPage(
+      query.limit ?? 50,
+      (take) => this.sources.list(notebookId, { status: query.status, before: query.cursor, limit: take }),
+      toSourceDto,
+    );
   }
 
   async get(auth: Principal, notebookId: string, sourceId: string): Promise<SourceDto> {

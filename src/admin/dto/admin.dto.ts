@@ -1,42 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { CursorQuery, PageOf } from '../../http/pagination';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ROLE_NAMES, type RoleName } from '../../access/permissions';
 import { UserDto } from '../../users/dto/user.dto';
 import { IsTimestamp } from '../../http/validation';
 
-export class ListUsersQuery {
+export class ListUsersQuery extends CursorQuery({ default: 50, max: 200 }) {
   @ApiPropertyOptional({ description: 'Part of the email address (case-insensitive)' })
   @IsOptional()
   @IsString()
   @MaxLength(254)
   email?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
-export class UserPageDto {
-  @ApiProperty({ type: [UserDto] })
-  items!: UserDto[];
-
-  @ApiPropertyOptional({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` for the next page; null at the end',
-  })
-  nextCursor!: string | null;
-}
+export class UserPageDto extends PageOf(UserDto) {}
 
 export class AssignRoleDto {
   @ApiProperty({ enum: ROLE_NAMES })
@@ -81,7 +58,7 @@ export class RoleDto {
   permissions!: PermissionDto[];
 }
 
-export class AuditQuery {
+export class AuditQuery extends CursorQuery({ default: 100, max: 500 }) {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -102,19 +79,6 @@ export class AuditQuery {
   @IsOptional()
   @IsTimestamp()
   to?: Date;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
 
 export class AuditEventDto {
@@ -146,10 +110,4 @@ export class AuditEventDto {
   details!: Record<string, unknown>;
 }
 
-export class AuditPageDto {
-  @ApiProperty({ type: [AuditEventDto] })
-  items!: AuditEventDto[];
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  nextCursor!: string | null;
-}
+export class AuditPageDto extends PageOf(AuditEventDto) {}

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { CursorQuery } from '../../http/pagination';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -188,23 +188,10 @@ export class ChatResponseDto extends QueryResponseDto {
   message_id!: string;
 }
 
-export class HistoryQuery {
+export class HistoryQuery extends CursorQuery({ default: 50, max: 200, cursorField: 'next_cursor' }) {
   @ApiProperty({ format: 'uuid' })
   @IsUUID()
   session_id!: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page (older messages)' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
 }
 
 export class DeleteHistoryQuery {
@@ -213,24 +200,11 @@ export class DeleteHistoryQuery {
   session_id!: string;
 }
 
-export class SessionsQuery {
+export class SessionsQuery extends CursorQuery({ default: 20, max: 100, cursorField: 'next_cursor' }) {
   @ApiPropertyOptional({ format: 'uuid', description: 'Only sessions over this notebook' })
   @IsOptional()
   @IsUUID()
   notebook_id?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
 }
 
 export class ChatMessageDto {

@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { CursorQuery, PageOf } from '../../http/pagination';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import { PatchField } from '../../http/validation';
 import { GRANT_LEVELS, type GrantLevel } from '../notebook.entity';
 
@@ -55,25 +44,12 @@ export class UpdateNotebookDto {
   description?: string | null;
 }
 
-export class ListNotebooksQuery {
+export class ListNotebooksQuery extends CursorQuery({ default: 20, max: 100 }) {
   @ApiPropertyOptional({ description: 'Part of the name (case-insensitive)' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   search?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 
 export const ACCESS_LEVELS = ['owner', 'editor', 'viewer'] as const;
@@ -111,13 +87,7 @@ export class NotebookDto {
   deletedAt!: string | null;
 }
 
-export class NotebookPageDto {
-  @ApiProperty({ type: [NotebookDto] })
-  items!: NotebookDto[];
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  nextCursor!: string | null;
-}
+export class NotebookPageDto extends PageOf(NotebookDto) {}
 
 export class GrantAccessDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The user to share with (or give `email`)' })

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CursorQuery, PageOf } from '../../http/pagination';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { DocumentText } from '../../http/input-sanity.pipe';
@@ -27,24 +28,11 @@ export class CreateTextSourceDto {
   format?: 'text' | 'markdown';
 }
 
-export class ListSourcesQuery {
+export class ListSourcesQuery extends CursorQuery({ default: 50, max: 200 }) {
   @ApiPropertyOptional({ enum: SOURCE_STATUSES })
   @IsOptional()
   @IsIn(SOURCE_STATUSES)
   status?: SourceStatus;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID()
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class SourceContentQuery {
@@ -150,13 +138,7 @@ export class UploadResultDto {
   sources!: UploadedSourceDto[];
 }
 
-export class SourcePageDto {
-  @ApiProperty({ type: [SourceDto] })
-  items!: SourceDto[];
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  nextCursor!: string | null;
-}
+export class SourcePageDto extends PageOf(SourceDto) {}
 
 export class SourceContentDto {
   @ApiProperty({ format: 'uuid' })
