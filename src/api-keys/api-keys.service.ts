@@ -1,17 +1,29 @@
-import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { subject } from '@casl/ability';
+import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
+import { can, requireAccess, type ResourceKind } from '../access/resource-access';
 import { UnitOfWork } from '../database/unit-of-work';
 import { isAdmin, type Principal } from '../access/principal';
 import { AuditService } from '../audit/audit.service';
 import { type RequestMeta } from '../http/request-meta';
 import { randomToken, sha256 } from '../crypto/tokens';
 import { NotebookAccessService } from '../notebooks/notebook-access';
+import { type ApiKey } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { API_KEY_PREFIX, displayPrefix } from './api-key.format';
 import { type ApiKeyDto, type CreateApiKeyDto, type CreatedApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
 
 @Injectable()
 export class ApiKeysService {
+  /** Keys for `requireAccess`: someone else's key answers exactly like a key that does not exist. */
+  private readonly keys: ResourceKind<ApiKey> = {
+    notFound: 'API key not found',
+    load: async (_auth, ids) =>
+      (await Promise.all(ids.map((id) => this.repository.findLive(id)))).filter((key): key is ApiKey => key !== null),
+    id: (key) => key.id,
+    visible: (auth, key, action) => can(auth, action, 'ApiKey', { userId: key.userId }),
+    allows: () => true,
+    forbidden: () => null,
+  };
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repository: ApiKeysRepository,
@@ -60,11 +72,7 @@ export class ApiKeysService {
   }
 
   async revoke(auth: Principal, id: string, meta: RequestMeta): Promise<void> {
-    const key = await this.repository.findLive(id);
-    // Someone else's key answers exactly like a key that does not exist.
-    if (!key || !auth.ability.can('delete', subject('ApiKey', { userId: key.userId }))) {
-      throw new NotFoundException('API key not found');
-    }
+    const [key] = await requireAccess(auth, 'delete', [id], this.keys);
     await this.uow.transaction(async () => {
       await this.repository.revoke(key.id);
       await this.audit.record(

@@ -1,6 +1,7 @@
 import { readPage } from '../http/pagination';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { notebookLimit, type Principal } from '../access/principal';
+import { requireAccess, type ResourceKind } from '../access/resource-access';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -40,6 +41,19 @@ export interface OpenSession {
  */
 @Injectable()
 export class ChatSessionsService {
+  /** Sessions for `requireAccess`: a session is its owner's alone; anyone else's is as absent as a missing one. */
+  private readonly kind: ResourceKind<SessionRow> = {
+    notFound: SESSION_NOT_FOUND,
+    load: async (auth, ids) =>
+      (await Promise.all(ids.map((id) => this.repository.findOwned(id, auth.userId)))).filter(
+        (row): row is SessionRow => row !== null,
+      ),
+    id: (row) => row.id,
+    visible: (auth, row) => row.user_id === auth.userId,
+    allows: () => true,
+    forbidden: () => null,
+  };
+
   constructor(
     private readonly repository: ChatRepository,
     private readonly access: NotebookAccessService,
@@ -150,8 +164,7 @@ export class ChatSessionsService {
   /** The caller's session and its notebooks, checked for access: a session over notebooks the
    * caller can no longer reach is gone for them too. */
   private async owned(auth: Principal, sessionId: string): Promise<SessionRow & { notebooks: NotebookRow[] }> {
-    const session = await this.repository.findOwned(sessionId, auth.userId);
-    if (!session) throw new NotFoundException(SESSION_NOT_FOUND);
+    const [session] = await requireAccess(auth, 'chat', [sessionId], this.kind);
     const notebooks = await this.access.requireMany(auth, session.notebook_ids, 'chat').catch((error: unknown) => {
       throw error instanceof NotFoundException ? new NotFoundException(SESSION_NOT_FOUND) : error;
     });

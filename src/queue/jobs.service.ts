@@ -1,5 +1,5 @@
-import { Injectable, type MessageEvent, NotFoundException } from '@nestjs/common';
-import { subject } from '@casl/ability';
+import { Injectable, type MessageEvent } from '@nestjs/common';
+import { can, requireAccess, type ResourceKind } from '../access/resource-access';
 import { UnitOfWork } from '../database/unit-of-work';
 import { type Principal } from '../access/principal';
 import { type AppConfig } from '../config/app-config';
@@ -202,13 +202,20 @@ export class JobsService {
 
   /** Another user's job answers exactly like a job that does not exist. */
   private async findVisible(auth: Principal, id: string, action: 'read' | 'update'): Promise<JobEntity> {
-    const job = await this.repository.findById(id);
-    const fields = { ownerId: job?.ownerId ?? null, notebookId: job?.notebookId ?? null };
-    if (!job || !auth.ability.can(action, subject('Job', fields))) {
-      throw new NotFoundException('Job not found');
-    }
+    const [job] = await requireAccess(auth, action, [id], this.jobs);
     return job;
   }
+
+  /** Jobs for `requireAccess`: one the caller may not `action` (another user's) is as absent as a missing one. */
+  private readonly jobs: ResourceKind<JobEntity> = {
+    notFound: 'Job not found',
+    load: async (_auth, ids) => (await Promise.all(ids.map((id) => this.repository.findById(id)))).filter(isJob),
+    id: (job) => job.id,
+    visible: (auth, job, action) =>
+      can(auth, action, 'Job', { ownerId: job.ownerId ?? null, notebookId: job.notebookId ?? null }),
+    allows: () => true,
+    forbidden: () => null,
+  };
 
   private queueOf(name: string): string {
     const handler = this.registry.get(name);
@@ -216,3 +223,5 @@ export class JobsService {
     return handler.queue;
   }
 }
+
+const isJob = (job: JobEntity | null): job is JobEntity => job !== null;
