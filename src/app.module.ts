@@ -15,7 +15,9 @@ import { CryptoModule } from './crypto/crypto.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
+import { JobsModule } from './jobs/jobs.module';
 import { RetrievalModule } from './retrieval/retrieval.module';
+import { SearchModule } from './search/search.module';
 import { SourcesModule } from './sources/sources.module';
 import { StorageModule } from './storage/storage.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -65,8 +67,10 @@ export class AppModule {
         SourcesModule,
         IngestionModule,
         RetrievalModule,
+        SearchModule,
         SummariesModule,
         ChatModule,
+        JobsModule,
         HealthModule,
         ...(options.extraModules ?? []),
       ],

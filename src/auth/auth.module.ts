@@ -5,9 +5,11 @@ import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { UsersModule } from '../users/users.module';
 import { AdminBootstrap } from './admin-bootstrap';
 import { AuthController } from './auth.controller';
+import { GithubTokenController } from './github-token.controller';
 import { AuthRateLimiter } from './auth-rate-limiter';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher';
@@ -25,6 +27,7 @@ import { AuthSession, RefreshToken } from './session.entity';
   imports: [
     MikroOrmModule.forFeature([AuthSession, RefreshToken]),
     UsersModule,
+    SecretsModule,
     PassportModule.register({ session: false }),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
@@ -35,7 +38,7 @@ import { AuthSession, RefreshToken } from './session.entity';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, GithubTokenController],
   providers: [
     AuthService,
     TokensService,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
-import { AdminNotebooksController } from './admin-notebooks.controller';
 import { NotebookAccessService } from './notebook-access';
 import { NotebooksController } from './notebooks.controller';
 import { NotebooksMaintenanceProcessor } from './notebooks-maintenance.processor';
@@ -11,7 +10,7 @@ import { Notebook, NotebookGrant } from './notebook.entity';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Notebook, NotebookGrant]), UsersModule],
-  controllers: [NotebooksController, AdminNotebooksController],
+  controllers: [NotebooksController],
   providers: [NotebooksRepository, NotebooksService, NotebookAccessService, NotebooksMaintenanceProcessor],
   exports: [NotebooksService, NotebookAccessService],
 })

@@ -15,7 +15,6 @@ import { JobRegistry } from './job-registry';
 import { JobRunner } from './job-runner';
 import { JobScheduler } from './job-scheduler';
 import { QueueName } from './job.types';
-import { JobsController } from './jobs.controller';
 import { JobsMaintenanceProcessor } from './jobs-maintenance.processor';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
@@ -76,7 +75,6 @@ export class QueueModule {
             ]
           : []),
       ],
-      controllers: [JobsController],
       providers: [
         JobsRepository,
         JobRegistry,

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { NotebooksModule } from '../notebooks/notebooks.module';
 import { FusionOrderReranker, Reranker } from './reranker';
-import { RetrievalController } from './retrieval.controller';
 import { RetrievalRepository } from './retrieval.repository';
 import { RetrievalService } from './retrieval.service';
 
 @Module({
   imports: [NotebooksModule],
-  controllers: [RetrievalController],
   providers: [RetrievalService, RetrievalRepository, { provide: Reranker, useClass: FusionOrderReranker }],
   exports: [RetrievalService],
 })

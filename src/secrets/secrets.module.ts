@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { GithubTokenController } from './github-token.controller';
 import { SecretsRepository } from './secrets.repository';
 import { SecretsService } from './secrets.service';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
@@ -7,7 +6,6 @@ import { UserSecret } from './user-secret.entity';
 
 @Module({
   imports: [MikroOrmModule.forFeature([UserSecret])],
-  controllers: [GithubTokenController],
   providers: [SecretsRepository, SecretsService],
   exports: [SecretsService],
 })

@@ -5,8 +5,8 @@ import { type Principal } from '../access/principal';
 import { ReqMeta, type RequestMeta } from '../http/request-meta';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { PutGithubTokenDto, SecretStatusDto } from './dto/secret.dto';
-import { SecretsService } from './secrets.service';
+import { PutGithubTokenDto, SecretStatusDto } from '../secrets/dto/secret.dto';
+import { SecretsService } from '../secrets/secrets.service';
 
 @ApiTags('secrets')
 @Controller(`${API_V1}/auth/github-token`)

@@ -4,12 +4,12 @@ import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { SearchDto, SearchResultDto } from './dto/search.dto';
-import { RetrievalService } from './retrieval.service';
+import { SearchDto, SearchResultDto } from '../retrieval/dto/search.dto';
+import { RetrievalService } from '../retrieval/retrieval.service';
 
 @ApiTags('search')
 @Controller(`${API_V1}/notebooks/:id/search`)
-export class RetrievalController {
+export class SearchController {
   constructor(private readonly retrieval: RetrievalService) {}
 
   @Post()

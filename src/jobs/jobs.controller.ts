@@ -5,8 +5,8 @@ import { Auth, Authorize } from '../access/policy.decorator';
 import { type Principal } from '../access/principal';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { JobDto } from './dto/job.dto';
-import { JobsService } from './jobs.service';
+import { JobDto } from '../queue/dto/job.dto';
+import { JobsService } from '../queue/jobs.service';
 
 @ApiTags('jobs')
 @Controller(`${API_V1}/jobs`)

@@ -5,8 +5,8 @@ import { type Principal } from '../access/principal';
 import { ReqMeta, type RequestMeta } from '../http/request-meta';
 import { API_V1 } from '../http/api';
 import { ApiErrors } from '../http/api-errors.decorator';
-import { AdminCreateNotebookDto, GrantAccessDto, NotebookDto, NotebookGrantDto } from './dto/notebook.dto';
-import { NotebooksService } from './notebooks.service';
+import { AdminCreateNotebookDto, GrantAccessDto, NotebookDto, NotebookGrantDto } from '../notebooks/dto/notebook.dto';
+import { NotebooksService } from '../notebooks/notebooks.service';
 
 /** Notebook administration: create for any user and manage anyone's sharing. Every change is audited. */
 @ApiTags('admin')
