@@ -1,4 +1,7 @@
 import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
+import { ChatSessionsService } from '../../src/chat/chat-sessions.service';
+import { ChatService } from '../../src/chat/chat.service';
 import { QueryService } from '../../src/chat/query.service';
 import { NotebookAccessService } from '../../src/notebooks/notebook-access';
 import { NotebooksService } from '../../src/notebooks/notebooks.service';
@@ -66,6 +69,70 @@ describe('services (no HTTP)', () => {
       await expect(sut.createText(stranger, notebook, { title: 'x', text: 'y' })).rejects.toBeInstanceOf(
         NotFoundException,
       );
+    });
+  });
+
+  describe(ChatSessionsService.name, () => {
+    it('keeps a turn in its session, pages sessions and history by cursor, and hides a session from others', async () => {
+      const owner = await makeUser(app, 'sessions');
+      const notebook = await makeNotebook(app, owner);
+      const chat = app.app.get(ChatService);
+      const sut = app.app.get(ChatSessionsService);
+
+      const first = await chat.chat(owner, { notebook_id: notebook, query: 'What is in here?' });
+      const followUp = await chat.chat(owner, { session_id: first.session_id, query: 'And then?' });
+      expect(followUp.session_id).toBe(first.session_id);
+      const second = await chat.chat(owner, { notebook_id: notebook, query: 'Another topic' });
+
+      const page1 = await sut.list(owner, { limit: 1 });
+      expect(page1.sessions.map((s) => s.session_id)).toEqual([second.session_id]);
+      expect(page1.next_cursor).toBe(second.session_id);
+      const page2 = await sut.list(owner, { limit: 1, cursor: page1.next_cursor! });
+      expect(page2.sessions.map((s) => s.session_id)).toEqual([first.session_id]);
+      expect(page2.next_cursor).toBeNull();
+
+      // Newest page first, each page oldest first: the last page holds the opening question.
+      const newest = await sut.history(owner, { session_id: first.session_id, limit: 2 });
+      expect(newest.messages.map((m) => m.content)).toEqual(['And then?', followUp.answer]);
+      const oldest = await sut.history(owner, { session_id: first.session_id, limit: 2, cursor: newest.next_cursor! });
+      expect(oldest.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+      expect(oldest.messages[0].content).toBe('What is in here?');
+      expect(oldest.next_cursor).toBeNull();
+
+      const stranger = await makeUser(app, 'stranger');
+      await expect(sut.history(stranger, { session_id: first.session_id })).rejects.toThrow(
+        new NotFoundException('Chat session not found'),
+      );
+      await expect(chat.chat(stranger, { session_id: first.session_id, query: 'hi' })).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+      // A session dies for its owner too once a notebook of it is out of reach: here, through a key.
+      const other = await makeNotebook(app, owner, 'Other');
+      const limited = viaApiKey(app, owner, { notebookIds: [other] });
+      await expect(sut.history(limited, { session_id: first.session_id })).rejects.toBeInstanceOf(NotFoundException);
+    });
+  });
+
+  describe('set-based access for jobs and API keys', () => {
+    it("answers another user's job and key exactly like missing ones", async () => {
+      const owner = await makeUser(app, 'jobs');
+      const stranger = await makeUser(app, 'stranger');
+      const notebook = await makeNotebook(app, owner);
+      const source = await app.app
+        .get(SourcesService)
+        .createText(owner, notebook, { title: 'Owls', text: 'Owls hunt at night by sound.' });
+      const jobs = app.app.get(JobsService);
+      await expect(jobs.get(owner, source.jobId!)).resolves.toMatchObject({ id: source.jobId });
+      await expect(jobs.get(stranger, source.jobId!)).rejects.toThrow(new NotFoundException('Job not found'));
+      await expect(jobs.cancel(stranger, source.jobId!)).rejects.toThrow(new NotFoundException('Job not found'));
+
+      const keys = app.app.get(ApiKeysService);
+      const key = await keys.create(owner, { name: 'script', scopes: ['read'] }, {});
+      await expect(keys.revoke(stranger, key.id, {})).rejects.toThrow(new NotFoundException('API key not found'));
+      expect((await keys.list(owner)).map((k) => k.id)).toContain(key.id);
+      await keys.revoke(owner, key.id, {});
+      expect((await keys.list(owner)).map((k) => k.id)).not.toContain(key.id);
+      await expect(keys.revoke(owner, key.id, {})).rejects.toBeInstanceOf(NotFoundException);
     });
   });
 
