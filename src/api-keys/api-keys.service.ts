@@ -1,5 +1,5 @@
 import { BadRequestException, ForbiddenException, Injectable } from '@nestjs/common';
-import { can, requireAccess, type ResourceKind } from '../access/resource-access';
+import { can, loadEach, requireAccess, type ResourceKind } from '../access/resource-access';
 import { UnitOfWork } from '../database/unit-of-work';
 import { isAdmin, type Principal } from '../access/principal';
 import { AuditService } from '../audit/audit.service';
@@ -16,8 +16,7 @@ export class ApiKeysService {
   /** Keys for `requireAccess`: someone else's key answers exactly like a key that does not exist. */
   private readonly keys: ResourceKind<ApiKey> = {
     notFound: 'API key not found',
-    load: async (_auth, ids) =>
-      (await Promise.all(ids.map((id) => this.repository.findLive(id)))).filter((key): key is ApiKey => key !== null),
+    load: loadEach((_auth, id) => this.repository.findLive(id)),
     id: (key) => key.id,
     visible: (auth, key, action) => can(auth, action, 'ApiKey', { userId: key.userId }),
     allows: () => true,

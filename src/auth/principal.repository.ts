@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { Sql } from '../database/sql';
+import { DbContext } from '../database/unit-of-work';
 import { type ApiKeyScope, type RoleName } from '../access/permissions';
 
 // Raw queries: MikroORM's driver returns timestamps as ISO strings (it parses them itself in entities).
@@ -27,7 +29,10 @@ export interface ApiKeyPrincipalRow {
  */
 @Injectable()
 export class PrincipalRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly db: DbContext,
+  ) {}
 
   findSessionPrincipal(userId: string, sessionId: string): Promise<SessionPrincipalRow | null> {
     return this.sql.one<SessionPrincipalRow>(
@@ -53,7 +58,8 @@ export class PrincipalRepository {
     );
   }
 
+  /** Not on the hot path: at most once per key and KEY_TOUCH_INTERVAL_MS. */
   async touchApiKey(id: string): Promise<void> {
-    await this.sql.rows('touch_api_key', 'update api_keys set last_used_at = now() where id = $1', [id]);
+    await this.db.detached().rows(sql`update api_keys set last_used_at = now() where id = ${id}`);
   }
 }

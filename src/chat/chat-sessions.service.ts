@@ -1,7 +1,7 @@
 import { readPage } from '../http/pagination';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { notebookLimit, type Principal } from '../access/principal';
-import { requireAccess, type ResourceKind } from '../access/resource-access';
+import { loadEach, requireAccess, type ResourceKind } from '../access/resource-access';
 import { uuidv7 } from '../common/uuid';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
@@ -44,10 +44,7 @@ export class ChatSessionsService {
   /** Sessions for `requireAccess`: a session is its owner's alone; anyone else's is as absent as a missing one. */
   private readonly kind: ResourceKind<SessionRow> = {
     notFound: SESSION_NOT_FOUND,
-    load: async (auth, ids) =>
-      (await Promise.all(ids.map((id) => this.repository.findOwned(id, auth.userId)))).filter(
-        (row): row is SessionRow => row !== null,
-      ),
+    load: loadEach((auth, id) => this.repository.findOwned(id, auth.userId)),
     id: (row) => row.id,
     visible: (auth, row) => row.user_id === auth.userId,
     allows: () => true,

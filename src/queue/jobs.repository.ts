@@ -125,13 +125,11 @@ export class JobsRepository {
 
   /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */
   async claim(id: string, attempt: number): Promise<JobEntity | null> {
-    const row = await this.sql.one<Record<string, unknown>>(
-      'job_claim',
-      `update jobs set state = 'active', attempts = $2, started_at = coalesce(started_at, now()), updated_at = now()
-       where id = $1 and state in ('queued', 'retrying', 'active') returning *`,
-      [id, attempt],
+    return this.detached().entity(
+      JobEntity,
+      sql`update jobs set state = 'active', attempts = ${attempt}, started_at = coalesce(started_at, now()), updated_at = now()
+          where id = ${id} and state in ('queued', 'retrying', 'active') returning *`,
     );
-    return row ? this.db.hydrate(JobEntity, row) : null;
   }
 
   /** Returns false when the job is no longer active (cancelled meanwhile). */

@@ -1,5 +1,5 @@
 import { Injectable, type MessageEvent } from '@nestjs/common';
-import { can, requireAccess, type ResourceKind } from '../access/resource-access';
+import { can, loadEach, requireAccess, type ResourceKind } from '../access/resource-access';
 import { UnitOfWork } from '../database/unit-of-work';
 import { type Principal } from '../access/principal';
 import { type AppConfig } from '../config/app-config';
@@ -209,7 +209,7 @@ export class JobsService {
   /** Jobs for `requireAccess`: one the caller may not `action` (another user's) is as absent as a missing one. */
   private readonly jobs: ResourceKind<JobEntity> = {
     notFound: 'Job not found',
-    load: async (_auth, ids) => (await Promise.all(ids.map((id) => this.repository.findById(id)))).filter(isJob),
+    load: loadEach((_auth, id) => this.repository.findById(id)),
     id: (job) => job.id,
     visible: (auth, job, action) =>
       can(auth, action, 'Job', { ownerId: job.ownerId ?? null, notebookId: job.notebookId ?? null }),
@@ -223,5 +223,3 @@ export class JobsService {
     return handler.queue;
   }
 }
-
-const isJob = (job: JobEntity | null): job is JobEntity => job !== null;

@@ -96,20 +96,11 @@ export class SourcesRepository {
     progress: number,
     error?: string | null,
   ): Promise<boolean> {
-    const rows =
-      error === undefined
-        ? await this.sql.rows(
-            'sources_set_stage',
-            `update sources set status = $3, progress = $4, updated_at = now()
-             where id = $1 and revision = $2 returning id`,
-            [sourceId, revision, status, progress],
-          )
-        : await this.sql.rows(
-            'sources_set_stage_error',
-            `update sources set status = $3, progress = $4, error = $5, updated_at = now()
-             where id = $1 and revision = $2 returning id`,
-            [sourceId, revision, status, progress, error],
-          );
+    const setError = error === undefined ? sql`` : sql`, error = ${error}`;
+    // Outside any caller's transaction, like the job's own state: progress is not rolled back.
+    const rows = await this.db.detached().rows(sql<{ id: string }>`
+      update sources set status = ${status}, progress = ${progress}${setError}, updated_at = now()
+      where id = ${sourceId} and revision = ${revision} returning id`);
     return rows.length > 0;
   }
 
