@@ -79,5 +79,8 @@ export class AccessGuard implements CanActivate {
   }
 }
 
+/** An error passes as it is (also one from another realm, which fails `instanceof Error`): the filter maps it. */
 const asError = (value: unknown): Error =>
-  value instanceof Error ? value : new Error(typeof value === 'string' ? value : 'authentication failed');
+  typeof value === 'object' && value !== null
+    ? (value as Error)
+    : new Error(typeof value === 'string' ? value : 'authentication failed');

@@ -9,7 +9,11 @@ interface Mapped {
   status: number;
   message: string;
   details?: ErrorDetailDto[];
+  retryAfterSeconds?: number;
 }
+
+/** How long a client is asked to wait when the database cannot be reached. */
+const DATABASE_RETRY_AFTER_S = 5;
 
 /**
  * Produces the one error shape for every failure that reaches Nest: HTTP exceptions, validation
@@ -24,7 +28,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
-    const { status, message, details } = this.map(exception);
+    const { status, message, details, retryAfterSeconds } = this.map(exception);
 
     if (status >= 500) {
       this.logger.error(
@@ -40,6 +44,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="folio"');
     if (exception instanceof HttpException && 'retryAfterSeconds' in exception) {
       res.setHeader('Retry-After', String((exception as { retryAfterSeconds: number }).retryAfterSeconds));
+    } else if (retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(retryAfterSeconds));
     }
     const body: ErrorBodyDto = {
       statusCode: status,
@@ -71,19 +77,69 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof NotFoundError) {
       return { status: HttpStatus.NOT_FOUND, message: 'Not found' };
     }
-    if (exception instanceof UniqueConstraintViolationException) {
+    // Database errors arrive wrapped by MikroORM (DriverException) or raw from pg through Kysely.
+    if (exception instanceof UniqueConstraintViolationException || databaseCode(exception) === '23505') {
       return { status: HttpStatus.CONFLICT, message: 'A record with the same unique value already exists' };
     }
-    if (exception instanceof DriverException && isConnectionFailure(exception)) {
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The database is unavailable; try again shortly' };
+    if (isConnectionFailure(exception)) {
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        message: 'The database is unavailable; try again shortly',
+        retryAfterSeconds: DATABASE_RETRY_AFTER_S,
+      };
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
   }
 }
 
-function isConnectionFailure(error: DriverException): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08000', '08003', '08006'].includes(
-    code,
-  );
+/** Connection-level failures: refused, reset, timed out, terminated by the server, or cannot connect now. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+/** What pg says, without a code, when a connection dies under a query or none can be had in time. */
+const CONNECTION_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection (?:is )?(?:closed|ended)/i,
+  /Client has encountered a connection error/i,
+];
+
+function databaseCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Duck-typed, not `instanceof Error`: socket errors are made by Node's own realm, which is not
+ * always the one the app's `Error` comes from (a test runner's sandbox).
+ */
+function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof HttpException || typeof error !== 'object' || error === null) return false;
+  const code = databaseCode(error);
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  // Any failure to open the socket (a refused port, or the embedded database's socket file gone).
+  if ((error as { syscall?: unknown }).syscall === 'connect') return true;
+  // Node's AggregateError (every address refused) carries the codes on its members.
+  const members = (error as { errors?: unknown }).errors;
+  if (Array.isArray(members) && members.some((e) => isConnectionFailure(e))) return true;
+  const message = (error as { message?: unknown }).message;
+  if ((error instanceof DriverException || code === undefined) && typeof message === 'string') {
+    return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
+  }
+  return false;
 }

@@ -9,6 +9,7 @@ import {
   type TestApp,
   type TestContext,
 } from '../utils/test-app';
+import { signup } from '../utils/auth';
 import { proxyFor, type TcpProxy } from '../utils/tcp-proxy';
 
 interface ErrorBody {
@@ -57,6 +58,24 @@ describe('GET /health/ready when a dependency is down', () => {
     expect(body.details.map((d) => d.field)).toContain('database');
     // Liveness does not depend on the database.
     await request(sut.http).get('/health/live').expect(200);
+  });
+
+  it('a route that needs the database answers 503 with Retry-After in the one error shape, not 500', async () => {
+    const user = await signup(sut.http, 'outage');
+    if (dbProxy) await dbProxy.cut();
+    else await sut.app.get<EmbeddedPostgres>(EMBEDDED_POSTGRES).stop();
+
+    for (const path of ['/api/v1/auth/me', '/api/v1/notebooks']) {
+      const res = await request(sut.http).get(path).set('authorization', `Bearer ${user.accessToken}`);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'The database is unavailable; try again shortly',
+      });
+      expect(typeof (res.body as { requestId?: unknown }).requestId).toBe('string');
+    }
   });
 
   (redisMode ? it : it.skip)('answers 503 naming Redis when it becomes unreachable', async () => {
