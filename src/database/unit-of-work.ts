@@ -48,7 +48,9 @@ export class Statements {
 
   /**
    * MikroORM connects lazily, on its own first query (ensureConnection, as its entity API does
-   * before every statement); Kysely's executor does not, and an unconnected ORM fails readiness.
+   * before every statement); Kysely's executor does not. DbContext also connects at init (for
+   * readiness), but a provider's onModuleInit may run a statement before DbContext's own init
+   * has run, and `ensureConnection` is a flag check once connected (MikroORM's Connection.js).
    */
   private async run<R>(statement: RawBuilder<R>): Promise<QueryResult<R>> {
     const em = this.manager();
