@@ -12,6 +12,7 @@ import { Migration20261201020000JobDispatch } from './Migration20261201020000_jo
 import { Migration20261201030000ChunkHeadingText } from './Migration20261201030000_chunk_heading_text';
 import { Migration20261202000000EmbeddingModelIndex } from './Migration20261202000000_embedding_model_index';
 import { Migration20261202010000JobOwnerPlain } from './Migration20261202010000_job_owner_plain';
+import { Migration20261202020000JobLeases } from './Migration20261202020000_job_leases';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the filesystem) so the same
@@ -32,4 +33,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201030000_chunk_heading_text', class: Migration20261201030000ChunkHeadingText },
   { name: 'Migration20261202000000_embedding_model_index', class: Migration20261202000000EmbeddingModelIndex },
   { name: 'Migration20261202010000_job_owner_plain', class: Migration20261202010000JobOwnerPlain },
+  { name: 'Migration20261202020000_job_leases', class: Migration20261202020000JobLeases },
 ];

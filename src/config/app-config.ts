@@ -106,6 +106,9 @@ export interface VaultKey {
   readonly key: Buffer;
 }
 
+/** SHUTDOWN_DRAIN_MS when unset in production (see the variable). */
+export const PRODUCTION_DRAIN_MS = 15_000;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -198,7 +201,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         .filter(Boolean),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0),
     },
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, migrateOnStart: env.MIGRATE_ON_START },
     dataDir: resolve(env.DATA_DIR),

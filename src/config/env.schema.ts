@@ -131,12 +131,18 @@ export class EnvSchema {
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
-  /** Time between readiness turning 503 and the listener closing, so load balancers notice. */
+  /**
+   * Time between readiness turning 503 and the listener closing, so load balancers notice.
+   * Unset: 15000 in production (two failed checks at a 5 s interval plus endpoint propagation;
+   * with SHUTDOWN_TIMEOUT_MS it stays under Kubernetes' default 30 s grace period), 0 otherwise.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(120_000)
-  SHUTDOWN_DRAIN_MS = 0;
+  SHUTDOWN_DRAIN_MS?: number;
 
   @Transform(emptyToUndefined)
   @IsOptional()

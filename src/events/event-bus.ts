@@ -6,9 +6,9 @@ import { closeRedis } from '../redis/redis.module';
 export type Unsubscribe = () => void;
 
 /**
- * Fire-and-forget messages between instances: job cancellations now, job progress for live
- * streams later. In-process when there is no Redis, Redis pub/sub otherwise, so a subscriber on
- * one instance hears what another instance published.
+ * Fire-and-forget messages between instances: job cancellations, job progress for live streams.
+ * In-process when there is no Redis, Redis pub/sub otherwise, so a subscriber on one instance
+ * hears what another instance published (and, while Redis is unreachable, what this one did).
  */
 export abstract class EventBus {
   abstract publish(topic: string, message: unknown): Promise<void>;
@@ -56,8 +56,20 @@ export class RedisEventBus extends EventBus {
     });
   }
 
+  /**
+   * Through Redis to every instance (this one included); while Redis is unreachable, to this
+   * instance's subscribers only, at once — a live stream here keeps its progress events.
+   */
   async publish(topic: string, message: unknown): Promise<void> {
-    await this.publisher.publish(this.prefix + topic, JSON.stringify(message));
+    if (this.publisher.status === 'ready') {
+      try {
+        await this.publisher.publish(this.prefix + topic, JSON.stringify(message));
+        return;
+      } catch {
+        // fall through: deliver here
+      }
+    }
+    queueMicrotask(() => this.local.emit(topic, message));
   }
 
   subscribe<T>(topic: string, handler: (message: T) => void): Unsubscribe {

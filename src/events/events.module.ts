@@ -21,7 +21,11 @@ class EventBusLifecycle implements OnApplicationShutdown {
       inject: [APP_CONFIG, REDIS],
       useFactory: (config: AppConfig, redis: Redis | null): EventBus =>
         redis && config.redis.url
-          ? new RedisEventBus(redis, createRedis(config.redis.url, 'events'), `${config.redis.keyPrefix}:events:`)
+          ? new RedisEventBus(
+              redis,
+              createRedis(config.redis.url, 'events', { queueOffline: true }),
+              `${config.redis.keyPrefix}:events:`,
+            )
           : new LocalEventBus(),
     },
     EventBusLifecycle,

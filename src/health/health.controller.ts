@@ -21,6 +21,9 @@ import { ShutdownService } from './shutdown.service';
 
 const CHECK_TIMEOUT_MS = 1500;
 
+/** What the API does while Redis is unreachable (README: Faults). */
+const REDIS_FALLBACK = 'rate limits are counted per instance, events stay on this instance, new jobs wait in the database';
+
 @Public()
 @SkipThrottle()
 @ApiTags('health')
@@ -66,7 +69,12 @@ export class HealthController {
               () =>
                 this.indicators
                   .check('redis')
-                  .attempt(async () => void (await redis.ping()))
+                  .attempt(async () => {
+                    // Fails at once while disconnected (the client queues nothing); the API keeps
+                    // serving meanwhile, and says how.
+                    if (redis.status !== 'ready') throw new Error(`${redis.status}; ${REDIS_FALLBACK}`);
+                    await redis.ping();
+                  })
                   .withTimeout(CHECK_TIMEOUT_MS),
             ]
           : []),

@@ -4,11 +4,15 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { sleep } from '../common/async';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
+import { QueueLifecycle } from '../queue/queue.module';
 
 /**
- * Graceful shutdown, first step: readiness turns 503 so load balancers stop sending traffic,
- * then (after SHUTDOWN_DRAIN_MS) the listener closes and in-flight requests get up to
- * SHUTDOWN_TIMEOUT_MS to finish. Queues stop next (QueueModule), connections close last.
+ * Graceful shutdown, in this order, before anything is torn down: readiness turns 503 at once so
+ * load balancers stop sending traffic while the listener keeps serving for SHUTDOWN_DRAIN_MS;
+ * then the listener closes and in-flight requests get up to SHUTDOWN_TIMEOUT_MS to finish; then
+ * the jobs (QueueLifecycle.stop): running ones get SHUTDOWN_TIMEOUT_MS with their workers alive,
+ * and what still runs goes back to the queue at once. Connections and worker pools close last
+ * (onApplicationShutdown).
  */
 @Injectable()
 export class ShutdownService implements BeforeApplicationShutdown {
@@ -17,6 +21,7 @@ export class ShutdownService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    private readonly queue: QueueLifecycle,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -30,6 +35,8 @@ export class ShutdownService implements BeforeApplicationShutdown {
     if (this.config.http.shutdownDrainMs > 0) await sleep(this.config.http.shutdownDrainMs);
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (server?.listening) await this.closeServer(server);
+    await this.queue.stop();
+    this.logger.log('requests and jobs drained');
   }
 
   private closeServer(server: Server): Promise<void> {

@@ -1,9 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { DriverException, NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Request, Response } from 'express';
 import { type ErrorBodyDto, type ErrorDetailDto } from './error-body';
 import { DetailedHttpException } from './detailed-http.exception';
+import { databaseCode, isConnectionFailure } from '../database/connection-failure';
 
 interface Mapped {
   status: number;
@@ -90,56 +91,4 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
   }
-}
-
-/** Connection-level failures: refused, reset, timed out, terminated by the server, or cannot connect now. */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-]);
-
-/** What pg says, without a code, when a connection dies under a query or none can be had in time. */
-const CONNECTION_MESSAGES = [
-  /Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /connection (?:is )?(?:closed|ended)/i,
-  /Client has encountered a connection error/i,
-];
-
-function databaseCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * Duck-typed, not `instanceof Error`: socket errors are made by Node's own realm, which is not
- * always the one the app's `Error` comes from (a test runner's sandbox).
- */
-function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof HttpException || typeof error !== 'object' || error === null) return false;
-  const code = databaseCode(error);
-  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
-  // Any failure to open the socket (a refused port, or the embedded database's socket file gone).
-  if ((error as { syscall?: unknown }).syscall === 'connect') return true;
-  // Node's AggregateError (every address refused) carries the codes on its members.
-  const members = (error as { errors?: unknown }).errors;
-  if (Array.isArray(members) && members.some((e) => isConnectionFailure(e))) return true;
-  const message = (error as { message?: unknown }).message;
-  if ((error instanceof DriverException || code === undefined) && typeof message === 'string') {
-    return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
-  }
-  return false;
 }

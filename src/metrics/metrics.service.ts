@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * One Prometheus registry per application instance (not prom-client's global one), so several
@@ -20,8 +20,35 @@ export class MetricsService {
 
   readonly jobsTotal = new Counter({
     name: 'folio_jobs_total',
-    help: 'Job attempts finished, by queue, job name and outcome (completed, retry, failed, cancelled)',
+    help: 'Job attempts finished, by queue, job name and outcome (completed, retry, failed, cancelled, released)',
     labelNames: ['queue', 'name', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsDelivered = new Counter({
+    name: 'folio_jobs_delivered_total',
+    help: 'Jobs handed from the outbox (their database record) to the queue transport',
+    registers: [this.registry],
+  });
+
+  readonly jobsReaped = new Counter({
+    name: 'folio_jobs_reaped_total',
+    help: 'Jobs taken back because the worker running them was lost (lease lapsed, or a previous process left them)',
+    registers: [this.registry],
+  });
+
+  /** 1 while a dependency answers, 0 while it does not (as this instance sees it). */
+  readonly dependencyUp = new Gauge({
+    name: 'folio_dependency_up',
+    help: 'Whether a dependency is reachable from this instance (1) or not (0), by dependency (redis)',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
+  /** 1 while rate-limit counters are this instance's own because the shared store (Redis) is unreachable. */
+  readonly rateLimitFallback = new Gauge({
+    name: 'folio_rate_limit_fallback',
+    help: 'Rate limits counted per instance (1) because Redis is unreachable, or shared across instances (0)',
     registers: [this.registry],
   });
 

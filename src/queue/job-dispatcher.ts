@@ -1,10 +1,10 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { type JobEntity } from './job.entity';
 import { JobRunner } from './job-runner';
 import { JobsRepository } from './jobs.repository';
-import { JobTransport } from './transports/job-transport';
+import { JobOutbox } from './job-outbox';
 
 /** How often every instance looks for owners whose turn was missed (an instance died mid-way). */
 const SWEEP_MS = 5000;
@@ -21,14 +21,14 @@ const SWEEP_MS = 5000;
  * next turn, every instance's periodic sweep hands the waiting jobs over.
  */
 @Injectable()
-export class JobDispatcher implements OnModuleInit, OnModuleDestroy {
+export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobDispatcher.name);
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
 
   constructor(
     private readonly repository: JobsRepository,
-    private readonly transport: JobTransport,
+    private readonly outbox: JobOutbox,
     private readonly runner: JobRunner,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -49,9 +49,14 @@ export class JobDispatcher implements OnModuleInit, OnModuleDestroy {
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+    this.stop();
   }
 
   /** Hands an owner's waiting jobs of a fair queue to the transport, as many as their turn allows. */
@@ -59,16 +64,8 @@ export class JobDispatcher implements OnModuleInit, OnModuleDestroy {
     const max = this.config.jobs.ownerConcurrency[queue];
     if (max === undefined) return;
     const turns = await this.repository.takeTurns(queue, ownerId, max);
-    if (turns.length === 0) return;
-    await this.transport.dispatchMany(
-      turns.map((job) => ({
-        id: job.id,
-        queue: job.queue,
-        name: job.name,
-        maxAttempts: job.maxAttempts,
-        delayMs: Math.max(0, job.runAt.getTime() - Date.now()),
-      })),
-    );
+    // Their turn is recorded; the outbox hands them over (at once, or once the transport is back).
+    if (turns.length > 0) await this.outbox.deliver();
   }
 
   /** A job finished (or was cancelled): its owner's next job, if one waits, takes its place. */

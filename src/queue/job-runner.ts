@@ -1,7 +1,10 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DbContext } from '../database/unit-of-work';
 import { PinoLogger } from 'nestjs-pino';
 import { Coalescer } from '../common/coalescer';
+import { sleep } from '../common/async';
+import { INSTANCE_ID } from '../common/instance';
+import { isConnectionFailure } from '../database/connection-failure';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EventBus, type Unsubscribe } from '../events/event-bus';
@@ -16,7 +19,9 @@ export type AttemptOutcome =
   | { kind: 'retry'; delayMs: number; error: string }
   | { kind: 'failed'; error: string; permanent: boolean }
   | { kind: 'cancelled' }
-  /** Nothing to run: finished, cancelled or unknown job. */
+  /** Handed back unfinished (shutdown, or the database went away): runs again, the attempt not counted. */
+  | { kind: 'released'; reason: string }
+  /** Nothing to run: finished, cancelled, unknown, or running under a live lease elsewhere. */
   | { kind: 'skipped' };
 
 export const JOB_CANCELLED_TOPIC = 'jobs.cancelled';
@@ -33,17 +38,38 @@ export interface JobProgressEvent {
 
 const MAX_ERROR_LENGTH = 2000;
 
+/** The attempt is handed back: the instance is shutting down, or the job's lease was lost. */
+class ReleasedError extends Error {
+  override name = 'ReleasedError';
+}
+
+interface Running {
+  readonly job: JobEntity;
+  readonly token: string;
+  readonly controller: AbortController;
+}
+
 /**
  * Runs one attempt of a job, identically under Bull and under the in-process runner: claims the
- * job record, calls its handler in a fresh ORM context and logging context, and records the
- * outcome. The transports only decide *when* attempts happen.
+ * job record with a lease, calls its handler in a fresh ORM context and logging context, and
+ * records the outcome. The transports only decide *when* attempts happen.
+ *
+ * A lease makes sure no job is stuck or lost: the claim takes it, a heartbeat (every third of
+ * JOB_LOCK_MS) renews the leases of every attempt running here, and the attempt's writes are
+ * conditional on it. If this process dies, stops, or cannot reach the database for longer than
+ * the lease, the lease lapses and any instance's JobOutbox runs the job again. The database going
+ * away under an attempt is not the job's fault: the claim and the outcome are retried until it is
+ * back, and an attempt that failed because of it is given back instead of counted.
  */
 @Injectable()
-export class JobRunner implements OnModuleInit, OnModuleDestroy {
+export class JobRunner implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobRunner.name);
-  private readonly running = new Map<string, AbortController>();
+  /** By lease token: a job can run here twice for a moment (a lapsed lease taken over here). */
+  private readonly running = new Map<string, Running>();
   private readonly finished = new Set<(job: JobEntity) => unknown>();
   private unsubscribe?: Unsubscribe;
+  private heartbeat?: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(
     private readonly repository: JobsRepository,
@@ -57,12 +83,13 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribe<{ jobId: string }>(JOB_CANCELLED_TOPIC, ({ jobId }) => {
-      this.running.get(jobId)?.abort(new JobCancelledError());
+      for (const r of this.running.values()) if (r.job.id === jobId) r.controller.abort(new JobCancelledError());
     });
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.unsubscribe?.();
+    this.stopHeartbeat();
   }
 
   /** Called after every attempt that ended its job (completed, failed for good, cancelled). */
@@ -71,22 +98,65 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
     return () => this.finished.delete(listener);
   }
 
+  /** A job ended without an attempt here (JobOutbox failed one whose workers kept dying). */
+  async notifyFinished(job: JobEntity): Promise<void> {
+    for (const listener of this.finished) await listener(job);
+  }
+
   get activeCount(): number {
     return this.running.size;
+  }
+
+  get leaseMs(): number {
+    return this.config.jobs.lockMs;
   }
 
   backoffDelay(attempt: number): number {
     return this.config.jobs.backoffMs * 2 ** Math.max(0, attempt - 1);
   }
 
-  async execute(jobId: string, attempt: number): Promise<AttemptOutcome> {
-    const job = await this.repository.claim(jobId, attempt);
-    if (!job) return { kind: 'skipped' };
+  /**
+   * Shutdown, once running attempts had their time: hands every one still running back to the
+   * queue at once (not counted as an attempt), so another instance or the next start runs it
+   * without waiting for its lease to lapse; their handlers are aborted. No new claims after this.
+   */
+  async releaseAll(reason = 'the instance running it shut down'): Promise<number> {
+    this.stopping = true;
+    const running = [...this.running.values()];
+    await Promise.all(
+      running.map(async ({ job, token, controller }) => {
+        controller.abort(new ReleasedError(reason));
+        await this.repository
+          .scheduleRetry(job.id, token, null, new Date(), false)
+          .catch((error: unknown) =>
+            this.logger.warn(`could not release job ${job.id} (its lease will lapse): ${(error as Error).message}`),
+          );
+      }),
+    );
+    if (running.length > 0) this.logger.log(`released ${running.length} unfinished job(s) back to the queue`);
+    return running.length;
+  }
+
+  /** No new claims: the transport is stopping (running attempts go on). */
+  stopClaiming(): void {
+    this.stopping = true;
+  }
+
+  async execute(jobId: string): Promise<AttemptOutcome> {
+    if (this.stopping) return { kind: 'skipped' };
+    const job = await this.untilDatabase('claim the job', () => this.repository.claim(jobId, INSTANCE_ID, this.leaseMs));
+    if (!job || this.stopping) {
+      if (job) await this.repository.scheduleRetry(job.id, job.leaseToken!, null, new Date(), false).catch(() => false);
+      return { kind: 'skipped' };
+    }
+    const token = job.leaseToken!;
+    const attempt = job.attempts;
     const handler = this.registry.get(job.name);
     const labels = { queue: job.queue, name: job.name };
     const stopTimer = this.metrics.jobDuration.startTimer(labels);
     const controller = new AbortController();
-    this.running.set(jobId, controller);
+    this.running.set(token, { job, token, controller });
+    this.startHeartbeat();
 
     const outcome = await this.pino.runInContext(
       async (): Promise<AttemptOutcome> => {
@@ -95,7 +165,7 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
         const stored = new Coalescer<{ progress: number; detail?: Record<string, unknown> }>(
           this.config.jobs.progressIntervalMs,
           async ({ progress, detail }) => {
-            if (!(await this.repository.setProgress(jobId, progress, detail))) {
+            if (!(await this.repository.setProgress(jobId, token, progress, detail))) {
               controller.abort(new JobCancelledError());
             }
           },
@@ -110,33 +180,38 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
             maxAttempts: job.maxAttempts,
             signal: controller.signal,
             progress: async (percent, detail) => {
-              if (controller.signal.aborted) throw new JobCancelledError();
+              if (controller.signal.aborted) throw abortReason(controller);
               const clamped = Math.max(0, Math.min(100, Math.round(percent)));
               lastDetail = detail ?? lastDetail;
-              await this.events.publish(jobProgressTopic(jobId), {
-                jobId,
-                progress: clamped,
-                detail,
-              } satisfies JobProgressEvent);
-              await stored.push({ progress: clamped, detail });
-              if (controller.signal.aborted) throw new JobCancelledError();
+              await this.events
+                .publish(jobProgressTopic(jobId), { jobId, progress: clamped, detail } satisfies JobProgressEvent)
+                .catch(() => undefined);
+              // A progress write the database could not take is not worth failing the attempt for.
+              await stored.push({ progress: clamped, detail }).catch((error: unknown) => {
+                if (!isConnectionFailure(error)) throw error;
+              });
+              if (controller.signal.aborted) throw abortReason(controller);
             },
           };
           const result = await this.db.isolated(() => handler.handle(job.payload as never, context));
           await stored.close();
-          if (controller.signal.aborted) return { kind: 'cancelled' };
-          await this.repository.complete(jobId, result ?? null, lastDetail);
+          const aborted = this.abortedOutcome(controller);
+          if (aborted) return aborted;
+          await this.untilDatabase('record the outcome', () =>
+            this.repository.complete(jobId, token, result ?? null, lastDetail),
+          );
           this.logger.log('job completed');
           return { kind: 'completed' };
         } catch (error) {
-          await stored.close();
-          return this.onError(jobId, attempt, job.maxAttempts, controller, error, lastDetail);
+          await stored.close().catch(() => undefined);
+          return this.onError(job, token, attempt, controller, error, lastDetail);
         }
       },
       { bindings: { jobId, queue: job.queue, job: job.name, attempt } },
     );
 
-    this.running.delete(jobId);
+    this.running.delete(token);
+    if (this.running.size === 0) this.stopHeartbeat();
     const metricOutcome = outcome.kind === 'skipped' ? 'cancelled' : outcome.kind;
     this.metrics.jobsTotal.inc({ ...labels, outcome: metricOutcome });
     stopTimer({ outcome: metricOutcome });
@@ -145,32 +220,121 @@ export class JobRunner implements OnModuleInit, OnModuleDestroy {
         .publish(jobProgressTopic(jobId), { jobId, outcome: outcome.kind } satisfies JobProgressEvent)
         .catch(() => undefined);
     }
-    if (outcome.kind !== 'retry') for (const listener of this.finished) await listener(job);
+    if (outcome.kind !== 'retry' && outcome.kind !== 'released') await this.notifyFinished(job);
     return outcome;
   }
 
+  private abortedOutcome(controller: AbortController): AttemptOutcome | null {
+    if (!controller.signal.aborted) return null;
+    const reason: unknown = controller.signal.reason;
+    if (reason instanceof ReleasedError) return { kind: 'released', reason: reason.message };
+    return { kind: 'cancelled' };
+  }
+
   private async onError(
-    jobId: string,
+    job: JobEntity,
+    token: string,
     attempt: number,
-    maxAttempts: number,
     controller: AbortController,
     error: unknown,
     detail: Record<string, unknown> | undefined,
   ): Promise<AttemptOutcome> {
-    if (controller.signal.aborted || error instanceof JobCancelledError) {
+    const aborted = this.abortedOutcome(controller);
+    if (aborted?.kind === 'released') {
+      this.logger.log(`job handed back: ${aborted.reason}`);
+      return aborted;
+    }
+    if (aborted || error instanceof JobCancelledError) {
       this.logger.log('job cancelled');
       return { kind: 'cancelled' };
     }
     const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+    if (isConnectionFailure(error)) {
+      // The database went away under the handler: not the job's fault, so the attempt is given
+      // back, and the job runs again once the database answers (the write below waits for it).
+      const delayMs = Math.min(this.config.jobs.backoffMs, 5000);
+      this.logger.warn(`job attempt interrupted by the database, running it again once it is back: ${message}`);
+      await this.untilDatabase('hand the job back', () =>
+        this.repository.scheduleRetry(job.id, token, message, new Date(Date.now() + delayMs), false),
+      );
+      return { kind: 'released', reason: 'the database was unavailable' };
+    }
     const permanent = error instanceof PermanentJobError;
-    if (permanent || attempt >= maxAttempts) {
+    if (permanent || attempt >= job.maxAttempts) {
       this.logger.error({ err: error }, `job failed: ${message}`);
-      await this.repository.fail(jobId, message, detail);
+      await this.untilDatabase('record the failure', () => this.repository.fail(job.id, token, message, detail));
       return { kind: 'failed', error: message, permanent };
     }
     const delayMs = this.backoffDelay(attempt);
     this.logger.warn({ err: error }, `job attempt failed, retrying in ${delayMs} ms: ${message}`);
-    await this.repository.scheduleRetry(jobId, message, new Date(Date.now() + delayMs));
+    await this.untilDatabase('schedule the retry', () =>
+      this.repository.scheduleRetry(job.id, token, message, new Date(Date.now() + delayMs)),
+    );
     return { kind: 'retry', delayMs, error: message };
   }
+
+  /**
+   * Runs a write of the job's own state until the database takes it: retried (250 ms doubling to
+   * 5 s) while it fails to connect, for as long as the lease would have lasted — past that, the
+   * lease has lapsed, another instance may run the job, and this write would be refused anyway.
+   */
+  private async untilDatabase<T>(what: string, write: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + this.leaseMs;
+    let wait = 250;
+    let warned = false;
+    for (;;) {
+      try {
+        const result = await write();
+        if (warned) this.logger.log(`the database is back: could ${what}`);
+        return result;
+      } catch (error) {
+        if (!isConnectionFailure(error) || Date.now() + wait > giveUpAt) throw error;
+        if (!warned) this.logger.warn(`could not ${what}, the database is unavailable; trying again until it is back`);
+        warned = true;
+        await sleep(wait);
+        wait = Math.min(wait * 2, 5000);
+      }
+    }
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private renewFailed = false;
+
+  /** Renews the leases of the attempts running here; one that was lost (reaped, cancelled) is aborted. */
+  private async renew(): Promise<void> {
+    const running = [...this.running.values()];
+    if (running.length === 0) return;
+    try {
+      const held = await this.repository.renewLeases(
+        running.map((r) => r.token),
+        this.leaseMs,
+      );
+      if (this.renewFailed) this.logger.log('job leases renewed again');
+      this.renewFailed = false;
+      for (const r of running) {
+        if (!held.has(r.token) && this.running.has(r.token)) {
+          r.controller.abort(new ReleasedError('its lease was lost (cancelled, or run elsewhere)'));
+        }
+      }
+    } catch (error) {
+      // Logged once per outage, not once per beat.
+      if (!this.renewFailed) this.logger.warn(`could not renew job leases: ${(error as Error).message}`);
+      this.renewFailed = true;
+    }
+  }
+}
+
+function abortReason(controller: AbortController): Error {
+  const reason: unknown = controller.signal.reason;
+  return reason instanceof Error ? reason : new JobCancelledError();
 }

@@ -24,9 +24,19 @@ export const FINISHED_JOB_STATES = [JobState.Completed, JobState.Failed, JobStat
 })
 @Index({ name: 'jobs_finished_at_idx', properties: ['finishedAt'] })
 @Index({
+  name: 'jobs_outbox_idx',
+  properties: ['runAt'],
+  expression: `create index "jobs_outbox_idx" on "jobs" ("run_at") where "delivered_at" is null and "dispatched_at" is not null and "state" in ('queued', 'retrying')`,
+})
+@Index({
   name: 'jobs_backlog_idx',
   properties: ['queue', 'ownerId', 'seq'],
   expression: `create index "jobs_backlog_idx" on "jobs" ("queue", "owner_id", "seq") where "dispatched_at" is null and "state" in ('queued', 'retrying')`,
+})
+@Index({
+  name: 'jobs_leases_idx',
+  properties: ['leaseExpiresAt'],
+  expression: `create index "jobs_leases_idx" on "jobs" ("lease_expires_at") where "state" = 'active'`,
 })
 export class JobEntity extends BaseEntity {
   @Property({ type: 'text' })
@@ -92,6 +102,33 @@ export class JobEntity extends BaseEntity {
   /** Earliest time the next attempt may start (backoff); used by the in-process runner. */
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
   runAt: Date & Opt = new Date();
+
+  /**
+   * When the job was last handed to the transport; null on a queued or retrying job that has its
+   * turn means it waits in the outbox (JobOutbox hands it over as soon as the transport can take it).
+   */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  deliveredAt?: Date | null;
+
+  /** Hand-overs so far: `${id}.${delivery}` names the transport's copy of this run. */
+  @Property({ type: 'integer', defaultRaw: '0' })
+  delivery: number & Opt = 0;
+
+  /** The running attempt's lease: its writes are conditional on this token. Null unless active. */
+  @Property({ type: 'uuid', nullable: true })
+  leaseToken?: string | null;
+
+  /** The instance whose worker holds the lease. */
+  @Property({ type: 'text', nullable: true })
+  leaseOwner?: string | null;
+
+  /** The lease lapses here unless the heartbeat renews it; then any instance runs the job again. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  leaseExpiresAt?: Date | null;
+
+  /** Attempts lost with their worker (crash, kill, lapsed lease): not attempts, but bounded. */
+  @Property({ type: 'smallint', defaultRaw: '0' })
+  interruptions: number & Opt = 0;
 
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   startedAt?: Date | null;

@@ -18,6 +18,9 @@ export interface NewJob {
   dispatched: boolean;
 }
 
+/** Clears the lease: the attempt that held it can no longer write the job. */
+const endLease = sql`lease_token = null, lease_owner = null, lease_expires_at = null`;
+
 /**
  * Every query on `jobs`. State changes are single conditional UPDATEs, so two runners (or a
  * runner and a cancel) racing on one job cannot both win.
@@ -65,28 +68,6 @@ export class JobsRepository {
     return row ? this.db.hydrate(JobEntity, row) : null;
   }
 
-  /** Jobs the in-process runner must (re)schedule at start: everything dispatched and not finished. */
-  findUnfinished(queues: readonly string[]): Promise<JobEntity[]> {
-    return this.db.entities(
-      JobEntity,
-      sql`select * from jobs
-          where queue = any(${[...queues]}::text[]) and state in ('queued', 'active', 'retrying')
-            and dispatched_at is not null
-          order by run_at`,
-    );
-  }
-
-  /** Queued jobs older than `before`: in server mode, jobs whose hand-off to Redis may have been lost. */
-  findStaleQueued(queues: readonly string[], before: Date): Promise<JobEntity[]> {
-    return this.db.entities(
-      JobEntity,
-      sql`select * from jobs
-          where queue = any(${[...queues]}::text[]) and state in ('queued', 'retrying')
-            and run_at < ${before} and dispatched_at is not null
-          order by run_at limit 1000`,
-    );
-  }
-
   /**
    * Gives an owner's waiting jobs of a fair queue their turn: marks dispatched the oldest of them,
    * as many as keep the owner at `max` dispatched unfinished jobs, and returns those. Serialised
@@ -123,51 +104,160 @@ export class JobsRepository {
     return rows.map((row) => row.owner_id);
   }
 
-  /** Claims a job for an attempt; null if it is finished or cancelled (nothing to run). */
-  async claim(id: string, attempt: number): Promise<JobEntity | null> {
+  /**
+   * Claims a job for an attempt: counts the attempt, takes a fresh lease (token, owner, expiry)
+   * and returns the job; null if there is nothing to run — finished, cancelled, or running under
+   * a live lease elsewhere (a second copy in the transport never runs it twice at once).
+   */
+  async claim(id: string, owner: string, leaseMs: number): Promise<JobEntity | null> {
     return this.detached().entity(
       JobEntity,
-      sql`update jobs set state = 'active', attempts = ${attempt}, started_at = coalesce(started_at, now()), updated_at = now()
-          where id = ${id} and state in ('queued', 'retrying', 'active') returning *`,
+      sql`update jobs set state = 'active', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+            lease_token = gen_random_uuid(), lease_owner = ${owner},
+            lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+          where id = ${id}
+            and (state in ('queued', 'retrying')
+              or (state = 'active' and (lease_expires_at is null or lease_expires_at < now())))
+          returning *`,
     );
   }
 
-  /** Returns false when the job is no longer active (cancelled meanwhile). */
-  async setProgress(id: string, progress: number, detail: Record<string, unknown> | undefined): Promise<boolean> {
+  /** The heartbeat: extends the leases still held; returns their tokens (a missing one was lost). */
+  async renewLeases(tokens: readonly string[], leaseMs: number): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await this.detached().rows(sql<{ lease_token: string }>`
+      update jobs set lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+      where lease_token = any(${[...tokens]}::uuid[]) and state = 'active' returning lease_token`);
+    return new Set(rows.map((row) => row.lease_token));
+  }
+
+  /** Returns false when the attempt no longer holds the job (cancelled, or its lease was lost). */
+  async setProgress(
+    id: string,
+    token: string,
+    progress: number,
+    detail: Record<string, unknown> | undefined,
+  ): Promise<boolean> {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
     const rows = await this.detached().rows(sql<{ id: string }>`
       update jobs set progress = ${progress}, detail = coalesce(${detailJson}::jsonb, detail), updated_at = now()
-      where id = ${id} and state = 'active' returning id`);
+      where id = ${id} and lease_token = ${token} and state = 'active' returning id`);
     return rows.length === 1;
   }
 
   /** `detail`: the last progress detail reported, which may not have been written yet. */
-  async complete(id: string, result: Record<string, unknown> | null, detail?: Record<string, unknown>): Promise<void> {
+  async complete(
+    id: string,
+    token: string,
+    result: Record<string, unknown> | null,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
     const resultJson = result === null ? null : JSON.stringify(result);
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
     await this.detached().rows(sql`
       update jobs set state = 'completed', progress = 100, result = ${resultJson}::jsonb, error = null,
-      detail = coalesce(${detailJson}::jsonb, detail), finished_at = now(), updated_at = now()
-      where id = ${id} and state = 'active'`);
+      detail = coalesce(${detailJson}::jsonb, detail), finished_at = now(), updated_at = now(), ${endLease}
+      where id = ${id} and lease_token = ${token} and state = 'active'`);
   }
 
-  async scheduleRetry(id: string, error: string, runAt: Date): Promise<void> {
-    await this.detached().rows(sql`
-      update jobs set state = 'retrying', error = ${error}, run_at = ${runAt}, updated_at = now()
-      where id = ${id} and state = 'active'`);
+  /**
+   * Ends the attempt and puts the job back in the outbox to run again at `runAt` (a new hand-over).
+   * `counted: false` gives the attempt back: it was not the job's fault (the database went away
+   * under it, or the instance is shutting down).
+   */
+  async scheduleRetry(
+    id: string,
+    token: string,
+    error: string | null,
+    runAt: Date,
+    counted = true,
+  ): Promise<boolean> {
+    const attempts = counted ? sql`attempts` : sql`greatest(attempts - 1, 0)`;
+    const rows = await this.detached().rows(sql<{ id: string }>`
+      update jobs set state = 'retrying', attempts = ${attempts}, error = coalesce(${error}, error), run_at = ${runAt},
+        delivered_at = null, delivery = delivery + 1, updated_at = now(), ${endLease}
+      where id = ${id} and lease_token = ${token} and state = 'active' returning id`);
+    return rows.length === 1;
   }
 
-  async fail(id: string, error: string, detail?: Record<string, unknown>): Promise<void> {
+  async fail(id: string, token: string, error: string, detail?: Record<string, unknown>): Promise<void> {
     const detailJson = detail === undefined ? null : JSON.stringify(detail);
     await this.detached().rows(sql`
       update jobs set state = 'failed', error = ${error}, detail = coalesce(${detailJson}::jsonb, detail),
-      finished_at = now(), updated_at = now() where id = ${id} and state = 'active'`);
+      finished_at = now(), updated_at = now(), ${endLease}
+      where id = ${id} and lease_token = ${token} and state = 'active'`);
+  }
+
+  /**
+   * Jobs whose lease lapsed (their worker died, was stopped, or lost the database) — or, with
+   * `everyActive`, every active job of these queues (the single instance of zero-setup mode starts:
+   * whatever was active belonged to a process that is gone). They go back to the outbox at once.
+   * A lost attempt is given back, up to `maxInterruptions`; past that it counts, and a job with no
+   * attempts left fails, so a job that kills its worker every time cannot loop for ever.
+   */
+  async reap(options: { maxInterruptions: number; everyActive?: readonly string[] }): Promise<JobEntity[]> {
+    const which = options.everyActive
+      ? sql`queue = any(${[...options.everyActive]}::text[])`
+      : sql`(lease_expires_at is null or lease_expires_at < now())`;
+    const over = sql`interruptions + 1 > ${options.maxInterruptions}`;
+    const exhausted = sql`(${over} and attempts >= max_attempts)`;
+    return this.db.entities(
+      JobEntity,
+      sql`update jobs set
+            interruptions = interruptions + 1,
+            attempts = case when ${over} then attempts else greatest(attempts - 1, 0) end,
+            state = case when ${exhausted} then 'failed' else 'retrying' end,
+            error = case when ${exhausted}
+              then 'its worker was lost ' || (interruptions + 1) || ' times (process killed or lease lapsed)'
+              else error end,
+            finished_at = case when ${exhausted} then now() end,
+            run_at = now(), delivered_at = null, delivery = delivery + 1, updated_at = now(), ${endLease}
+          where id in (select id from jobs where state = 'active' and ${which}
+                       order by lease_expires_at nulls first limit 500 for update skip locked)
+          returning *`,
+    );
+  }
+
+  /**
+   * The outbox: jobs that have their turn but are not with the transport yet, earliest first.
+   * Delivering one twice is harmless (the transport keeps one copy per `${id}.${delivery}`).
+   */
+  pendingDelivery(limit: number): Promise<JobEntity[]> {
+    return this.detached().entities(
+      JobEntity,
+      sql`select * from jobs
+          where delivered_at is null and dispatched_at is not null and state in ('queued', 'retrying')
+          order by run_at limit ${limit}`,
+    );
+  }
+
+  /** Marks hand-overs done, unless the job was handed back meanwhile (a newer delivery). */
+  async markDelivered(jobs: readonly { id: string; delivery: number }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.detached().rows(sql`
+      update jobs set delivered_at = now()
+      from unnest(${jobs.map((j) => j.id)}::uuid[], ${jobs.map((j) => j.delivery)}::int[]) as d(id, delivery)
+      where jobs.id = d.id and jobs.delivery = d.delivery and jobs.delivered_at is null`);
+  }
+
+  /**
+   * Hands waiting jobs over again, under the same name, so the transport keeps the copy it still
+   * holds and gets back one it lost (Redis restarted empty, or an add that never arrived).
+   * `deliveredBefore`: only those delivered before then and due since (a stale hand-over).
+   */
+  async redeliver(options: { deliveredBefore?: Date } = {}): Promise<number> {
+    const stale = options.deliveredBefore
+      ? sql`and delivered_at < ${options.deliveredBefore} and run_at < ${options.deliveredBefore}`
+      : sql``;
+    return this.detached().affected(sql`
+      update jobs set delivered_at = null
+      where delivered_at is not null and dispatched_at is not null and state in ('queued', 'retrying') ${stale}`);
   }
 
   /** Cancels an unfinished job; false if it had already finished. */
   async cancel(id: string): Promise<boolean> {
     const rows = await this.detached().rows(sql<{ id: string }>`
-      update jobs set state = 'cancelled', finished_at = now(), updated_at = now()
+      update jobs set state = 'cancelled', finished_at = now(), updated_at = now(), ${endLease}
       where id = ${id} and state in ('queued', 'active', 'retrying') returning id`);
     return rows.length === 1;
   }

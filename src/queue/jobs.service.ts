@@ -16,6 +16,7 @@ import { sleep } from '../common/async';
 import { type JobEntity } from './job.entity';
 import { JobsRepository } from './jobs.repository';
 import { type JobDto, toJobDto } from './dto/job.dto';
+import { JobOutbox } from './job-outbox';
 import { JobTransport } from './transports/job-transport';
 
 /** Namespace of job ids: uuidv5(namespace, "queue:name:key"). */
@@ -42,6 +43,7 @@ export class JobsService {
     private readonly registry: JobRegistry,
     private readonly transport: JobTransport,
     private readonly dispatcher: JobDispatcher,
+    private readonly outbox: JobOutbox,
     private readonly events: EventBus,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -84,8 +86,8 @@ export class JobsService {
    * Enqueues several jobs of one kind with one database statement and one hand-off to the queue.
    * Inside a unit of work the records are written in its transaction, so they exist exactly if
    * the work they belong to was committed, and are handed to the queue once it has committed (at
-   * once outside one). If the process dies in between, the records are still there, and both
-   * transports hand unfinished records over when an instance starts.
+   * once outside one). If the process dies in between, or the transport is unreachable, the
+   * records wait in the outbox (JobOutbox) and are handed over by any instance.
    */
   async enqueueMany<N extends JobNameOf>(
     name: N,
@@ -114,15 +116,11 @@ export class JobsService {
       })),
     );
     const fresh = rows.filter((job) => created.has(job.id));
-    await this.uow.afterCommit(async () => {
-      if (waitsForTurn) {
-        if (fresh.length > 0) await this.dispatcher.feed(queue, ownerId);
-        return;
-      }
-      await this.transport.dispatchMany(
-        fresh.map((job) => ({ id: job.id, queue, name, maxAttempts: job.maxAttempts, delayMs })),
-      );
-    });
+    // The records are the outbox: once they are committed, hand them over — at once if the
+    // transport can take them, otherwise as soon as it can (the request never waits for Redis).
+    if (fresh.length > 0) {
+      await this.uow.afterCommit(() => (waitsForTurn ? this.dispatcher.feed(queue, ownerId) : this.outbox.deliver()));
+    }
     return rows.map(toJobDto);
   }
 
@@ -193,7 +191,7 @@ export class JobsService {
 
   private async stop(job: JobEntity): Promise<void> {
     if (await this.repository.cancel(job.id)) {
-      await this.transport.remove({ id: job.id, queue: job.queue });
+      await this.transport.remove({ id: job.id, queue: job.queue, delivery: job.delivery });
       await this.events.publish(JOB_CANCELLED_TOPIC, { jobId: job.id });
       // A cancelled job that was queued frees its owner's turn (a running one does when it stops).
       await this.dispatcher.nextTurn(job);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 
 interface ThrottlerStorageRecord {
   totalHits: number;
@@ -34,16 +35,29 @@ end
 return { hits, ttl, 0, 0 }
 `;
 
-/** Rate-limit counters in Redis, so every instance behind the load balancer shares them. */
+/**
+ * Rate-limit counters in Redis, so every instance behind the load balancer shares them. While
+ * Redis is unreachable the counters are this instance's own (a {@link MemoryThrottlerStorage}),
+ * at once and without waiting for a reconnect: limits then hold per instance (so a client could
+ * get up to N times the limit across N instances), never not at all, and no request waits for
+ * Redis. The switch is reported (`onFallback`) for readiness and metrics.
+ */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
-  private lastWarning = 0;
+  private readonly local = new MemoryThrottlerStorage();
+  private fallback = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly onFallback: (active: boolean) => void = () => undefined,
   ) {
     redis.defineCommand('folioThrottle', { numberOfKeys: 2, lua: SCRIPT });
+  }
+
+  /** Whether counters are per instance right now. */
+  get perInstance(): boolean {
+    return this.fallback;
   }
 
   async increment(
@@ -53,11 +67,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    if (this.redis.status !== 'ready') return this.locally(key, ttl, limit, blockDuration, throttlerName);
     const base = `${this.prefix}${throttlerName}:${key}`;
     try {
       const [hits, ttlMs, blocked, blockMs] = (await (
         this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number[]>>
       ).folioThrottle(`${base}:hits`, `${base}:block`, ttl, limit, blockDuration)) as [number, number, number, number];
+      this.switchTo(false);
       return {
         totalHits: hits,
         timeToExpire: Math.ceil(ttlMs / 1000),
@@ -65,12 +81,32 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
         timeToBlockExpire: Math.ceil(blockMs / 1000),
       };
     } catch (error) {
-      // Fail open: losing rate limiting for a moment beats refusing every request while Redis is down.
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn(`rate limiting unavailable (Redis): ${(error as Error).message}`);
-      }
-      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+      return this.locally(key, ttl, limit, blockDuration, throttlerName, error);
     }
+  }
+
+  private locally(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+    error?: unknown,
+  ): Promise<ThrottlerStorageRecord> {
+    this.switchTo(true, error);
+    return Promise.resolve(this.local.increment(key, ttl, limit, blockDuration, throttlerName));
+  }
+
+  /** Logs once per change of state, not per request. */
+  private switchTo(fallback: boolean, error?: unknown): void {
+    if (fallback === this.fallback) return;
+    this.fallback = fallback;
+    if (fallback) {
+      const why = error instanceof Error ? error.message : `Redis ${this.redis.status}`;
+      this.logger.warn(`rate limits are counted per instance until Redis is back (${why})`);
+    } else {
+      this.logger.log('rate limits are shared across instances again (Redis is back)');
+    }
+    this.onFallback(fallback);
   }
 }

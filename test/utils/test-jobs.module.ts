@@ -9,6 +9,7 @@ declare module '../../src/queue/job.types' {
     'test.flaky': { tag: string };
     'test.permanent': { tag: string };
     'test.wait-for-cancel': { tag: string };
+    'test.hold': { tag: string; holdMs: number };
   }
 }
 
@@ -59,6 +60,18 @@ class TestJobsProcessor {
   permanent(payload: { tag: string }): Promise<never> {
     this.probe.hit(payload.tag);
     return Promise.reject(new PermanentJobError('the source file is corrupt'));
+  }
+
+  /** Runs for `holdMs` (reporting progress), or until aborted (cancelled, handed back). */
+  @JobHandler({ queue: QueueName.Maintenance, name: 'test.hold' })
+  async hold(payload: { tag: string; holdMs: number }, context: JobContext): Promise<{ runs: number }> {
+    const runs = this.probe.hit(payload.tag);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, payload.holdMs);
+      context.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (context.signal.aborted) this.probe.aborted.add(payload.tag);
+    return { runs };
   }
 
   @JobHandler({ queue: QueueName.Maintenance, name: 'test.wait-for-cancel' })

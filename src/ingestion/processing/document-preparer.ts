@@ -1,5 +1,5 @@
 import { extname, join } from 'node:path';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { WorkerPool } from '../../common/worker-pool';
 import { type AppConfig } from '../../config/app-config';
 import { InjectConfig } from '../../config/config.module';
@@ -15,7 +15,7 @@ const WORKER_HEAP_MB = 1024;
  * cancelled job's document is abandoned at once (its worker is terminated).
  */
 @Injectable()
-export class DocumentPreparer implements OnModuleDestroy {
+export class DocumentPreparer implements OnApplicationShutdown {
   private readonly pool?: WorkerPool<PrepareInput, PreparedDocument, PrepareEvent>;
 
   constructor(@InjectConfig() config: AppConfig) {
@@ -44,7 +44,8 @@ export class DocumentPreparer implements OnModuleDestroy {
     return this.pool.run({ ...input, data }, { signal, transfer: [data.buffer], onEvent, group: owner });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After graceful shutdown has let running jobs finish (beforeApplicationShutdown), not before. */
+  async onApplicationShutdown(): Promise<void> {
     await this.pool?.close();
   }
 }

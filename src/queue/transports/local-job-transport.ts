@@ -1,20 +1,21 @@
 import { Logger } from '@nestjs/common';
 import { type AppConfig } from '../../config/app-config';
-import { JobState } from '../job.entity';
 import { type JobRunner } from '../job-runner';
-import { type JobsRepository } from '../jobs.repository';
-import { type DispatchedJob, JobTransport, type TransportHealth } from './job-transport';
+import { type DispatchedJob, JobTransport, type TransportHealth, deliveryId } from './job-transport';
 
 interface Pending {
+  key: string;
   id: string;
-  attempt: number;
   timer?: NodeJS.Timeout;
 }
 
+/** How long running jobs may take to notice they were handed back before shutdown goes on. */
+const RELEASE_GRACE_MS = 2000;
+
 /**
- * Zero-setup mode: runs jobs in this process with per-queue concurrency and backoff timers.
- * Durable through the job records: at start it picks up every unfinished job, including ones
- * a previous process was running when it died.
+ * Zero-setup mode: runs jobs in this process with per-queue concurrency and delay timers. Durable
+ * through the job records: JobOutbox hands over what waits (at start too, including what a
+ * previous process was running when it died), and the runner records every outcome.
  */
 export class LocalJobTransport extends JobTransport {
   readonly kind = 'local';
@@ -28,56 +29,51 @@ export class LocalJobTransport extends JobTransport {
 
   constructor(
     private readonly runner: JobRunner,
-    private readonly repository: JobsRepository,
     private readonly config: AppConfig,
   ) {
     super();
   }
 
-  async start(queues: string[]): Promise<void> {
+  start(queues: string[]): Promise<void> {
     this.started = true;
     for (const q of queues) this.ready.set(q, []);
-    const unfinished = await this.repository.findUnfinished(queues);
-    for (const job of unfinished) {
-      // An 'active' job was interrupted mid-attempt: run that attempt again, as Bull does with stalled jobs.
-      const attempt = (job.state as JobState) === JobState.Active ? Math.max(1, job.attempts) : job.attempts + 1;
-      this.schedule(job.queue, { id: job.id, attempt }, job.runAt.getTime() - Date.now());
-    }
-    if (unfinished.length > 0) this.logger.log(`resumed ${unfinished.length} unfinished job(s)`);
-  }
-
-  dispatch(job: DispatchedJob): Promise<void> {
-    // Not a worker (JOB_WORKER=false): the job waits in the database for the next one to start.
-    if (this.started && !this.known.has(job.id)) this.schedule(job.queue, { id: job.id, attempt: 1 }, job.delayMs);
     return Promise.resolve();
   }
 
-  remove(job: { id: string; queue: string }): Promise<void> {
-    const pending = this.known.get(job.id);
+  /** Not a worker (JOB_WORKER=false), or stopping: jobs wait in the database for the next one to start. */
+  accepting(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  dispatch(job: DispatchedJob): Promise<void> {
+    if (!this.accepting()) return Promise.reject(new Error('the in-process runner is not running'));
+    const key = deliveryId(job);
+    if (!this.known.has(key)) this.schedule(job.queue, { key, id: job.id }, job.delayMs);
+    return Promise.resolve();
+  }
+
+  remove(job: { id: string; queue: string; delivery: number }): Promise<void> {
+    const key = deliveryId(job);
+    const pending = this.known.get(key);
     if (pending?.timer) clearTimeout(pending.timer);
     const list = this.ready.get(job.queue);
-    const index = list?.findIndex((p) => p.id === job.id) ?? -1;
+    const index = list?.findIndex((p) => p.key === key) ?? -1;
     if (list && index >= 0) {
       list.splice(index, 1);
-      this.known.delete(job.id);
+      this.known.delete(key);
     } else if (pending?.timer) {
-      this.known.delete(job.id);
+      this.known.delete(key);
     }
     return Promise.resolve();
   }
 
   async stop(timeoutMs: number): Promise<void> {
     this.stopped = true;
+    this.runner.stopClaiming();
     for (const pending of this.known.values()) if (pending.timer) clearTimeout(pending.timer);
-    if (this.totalActive() === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.idle.add(done);
-    });
+    await this.whenIdle(timeoutMs);
+    // Past the timeout, what still runs goes back to the database at once: the next start runs it.
+    if ((await this.runner.releaseAll()) > 0) await this.whenIdle(RELEASE_GRACE_MS);
   }
 
   health(): Promise<TransportHealth> {
@@ -85,9 +81,22 @@ export class LocalJobTransport extends JobTransport {
     return Promise.resolve({ ok, detail: ok ? `in-process, ${this.totalActive()} active` : 'stopped' });
   }
 
+  private whenIdle(timeoutMs: number): Promise<void> {
+    if (this.totalActive() === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.idle.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.idle.add(done);
+    });
+  }
+
   private schedule(queue: string, pending: Pending, delayMs: number): void {
     if (this.stopped) return;
-    this.known.set(pending.id, pending);
+    this.known.set(pending.key, pending);
     const enqueue = (): void => {
       pending.timer = undefined;
       if (!this.ready.has(queue)) this.ready.set(queue, []);
@@ -117,21 +126,16 @@ export class LocalJobTransport extends JobTransport {
 
   private async run(queue: string, pending: Pending): Promise<void> {
     try {
-      const outcome = await this.runner.execute(pending.id, pending.attempt);
-      this.known.delete(pending.id);
-      if (outcome.kind === 'retry') {
-        this.schedule(queue, { id: pending.id, attempt: pending.attempt + 1 }, outcome.delayMs);
-      }
+      await this.runner.execute(pending.id);
+      this.known.delete(pending.key);
     } catch (error) {
-      // The runner records handler errors itself; this is the database failing under it.
-      // The record is still unfinished: try the same attempt again later.
-      this.known.delete(pending.id);
-      const delayMs = Math.min(60_000, this.runner.backoffDelay(pending.attempt));
-      this.logger.error({ err: error }, `could not run job ${pending.id}; trying again in ${delayMs} ms`);
-      this.schedule(queue, pending, delayMs);
+      // The runner waits out short database outages itself; past its patience, try again later.
+      this.known.delete(pending.key);
+      this.logger.error({ err: error }, `could not run job ${pending.id}; trying again in 5 s`);
+      this.schedule(queue, pending, 5000);
     } finally {
       this.active.set(queue, (this.active.get(queue) ?? 1) - 1);
-      if (this.totalActive() === 0) for (const resolve of this.idle) resolve();
+      if (this.totalActive() === 0) for (const resolve of [...this.idle]) resolve();
       this.pump(queue);
     }
   }
