@@ -4,6 +4,7 @@ import { InjectConfig } from '../config/config.module';
 import { type JobEntity } from './job.entity';
 import { JobRunner } from './job-runner';
 import { JobsRepository } from './jobs.repository';
+import { BackgroundWork } from '../common/background';
 import { JobOutbox } from './job-outbox';
 
 /** How often every instance looks for owners whose turn was missed (an instance died mid-way). */
@@ -23,7 +24,7 @@ const SWEEP_MS = 5000;
 @Injectable()
 export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobDispatcher.name);
-  private timer?: NodeJS.Timeout;
+  private readonly work = new BackgroundWork();
   private unsubscribe?: () => void;
 
   constructor(
@@ -45,18 +46,17 @@ export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
   /** Starts the sweep (workers only, once the transport runs); also hands over what waits now. */
   async start(): Promise<void> {
     await this.sweep();
-    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
-    this.timer.unref();
+    this.work.every(SWEEP_MS, () => this.sweep());
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /** Stops the sweep and waits for one still running. */
+  stop(): Promise<void> {
+    return this.work.stop();
   }
 
-  onApplicationShutdown(): void {
+  onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
-    this.stop();
+    return this.stop();
   }
 
   /** Hands an owner's waiting jobs of a fair queue to the transport, as many as their turn allows. */
@@ -65,7 +65,7 @@ export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
     if (max === undefined) return;
     const turns = await this.repository.takeTurns(queue, ownerId, max);
     // Their turn is recorded; the outbox hands them over (at once, or once the transport is back).
-    if (turns.length > 0) await this.outbox.deliver();
+    await this.outbox.handOver(turns);
   }
 
   /** A job finished (or was cancelled): its owner's next job, if one waits, takes its place. */

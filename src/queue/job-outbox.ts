@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { settleWithin } from '../common/async';
+import { BackgroundWork } from '../common/background';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
+import { type JobEntity } from './job.entity';
 import { JobRunner } from './job-runner';
 import { JobsRepository } from './jobs.repository';
 import { JobTransport } from './transports/job-transport';
@@ -35,11 +37,12 @@ const MAX_INTERRUPTIONS = 3;
 @Injectable()
 export class JobOutbox implements OnApplicationShutdown {
   private readonly logger = new Logger(JobOutbox.name);
-  private timers: NodeJS.Timeout[] = [];
+  private readonly work = new BackgroundWork((error) =>
+    this.logger.warn(`job outbox: ${error instanceof Error ? error.message : String(error)}`),
+  );
   private pass?: Promise<void>;
   private again = false;
   private failing = false;
-  private stopped = false;
 
   constructor(
     private readonly repository: JobsRepository,
@@ -48,7 +51,7 @@ export class JobOutbox implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
     @InjectConfig() private readonly config: AppConfig,
   ) {
-    this.transport.onRecovered(() => void this.afterRecovery());
+    this.transport.onRecovered(() => void this.work.run(() => this.afterRecovery()));
   }
 
   /** Starts the passes (every instance: API-only ones enqueue too). */
@@ -59,55 +62,85 @@ export class JobOutbox implements OnApplicationShutdown {
     }
     await this.repository.redeliver();
     await this.deliver();
-    const every = (ms: number, run: () => Promise<unknown>): void => {
-      const timer = setInterval(() => void run().catch(() => undefined), ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(DELIVER_EVERY_MS, () => this.deliver());
-    every(Math.max(100, Math.floor(this.config.jobs.lockMs / 3)), () => this.reapLapsed());
-    every(STALE_EVERY_MS, () => this.repository.redeliver({ deliveredBefore: new Date(Date.now() - STALE_DELIVERY_MS) }));
+    this.work.every(DELIVER_EVERY_MS, () => this.deliver());
+    this.work.every(Math.max(100, Math.floor(this.config.jobs.lockMs / 3)), () => this.reapLapsed());
+    this.work.every(STALE_EVERY_MS, () =>
+      this.repository.redeliver({ deliveredBefore: new Date(Date.now() - STALE_DELIVERY_MS) }),
+    );
   }
 
-  /** Stops the passes (shutdown): what waits stays in the outbox for the other instances. */
-  stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+  /** Stops the passes and waits for one still running (shutdown): what waits stays for the other instances. */
+  stop(): Promise<void> {
+    return this.work.stop();
   }
 
-  onApplicationShutdown(): void {
-    this.stop();
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   /**
-   * Hands what waits in the outbox to the transport; resolves when a pass that started after this
-   * call has ended. Never throws and never waits for an unreachable transport: a job that cannot
-   * be handed over now stays in the outbox for a later pass.
+   * Hands jobs just recorded (and committed) to the transport, without reading them back; if it
+   * cannot take them now, they wait for a pass. Never throws and never waits for an unreachable
+   * transport.
    */
-  deliver(): Promise<void> {
+  async handOver(jobs: readonly JobEntity[]): Promise<void> {
+    if (jobs.length === 0 || this.work.isStopped || !this.transport.accepting()) return;
+    await this.work.run(() => this.deliverBatch(jobs));
+  }
+
+  /**
+   * A pass: hands what waits in the outbox to the transport; resolves when a pass that started
+   * after this call has ended. A job that cannot be handed over now stays for a later pass.
+   */
+  private deliver(): Promise<void> {
     if (this.pass) {
       this.again = true;
       return this.pass;
     }
     const pass = (async () => {
-      do {
-        this.again = false;
-        await this.deliverOnce();
-      } while (this.again && !this.stopped);
-      this.pass = undefined; // in the same step as the last check: a later call starts a new pass
+      try {
+        do {
+          this.again = false;
+          await this.deliverOnce();
+        } while (this.again && !this.work.isStopped);
+      } finally {
+        this.pass = undefined; // in the same step as the last check: a later call starts a new pass
+      }
     })();
     this.pass = pass;
     return pass;
   }
 
   private async deliverOnce(): Promise<void> {
-    if (this.stopped || !this.transport.accepting()) return;
+    if (this.work.isStopped || !this.transport.accepting()) return;
+    for (;;) {
+      let jobs: JobEntity[];
+      try {
+        jobs = await this.repository.pendingDelivery(BATCH);
+      } catch (error) {
+        this.failed(error);
+        return;
+      }
+      if (!(await this.deliverBatch(jobs)) || jobs.length < BATCH) return;
+    }
+  }
+
+  /** Once per outage, not once per pass. */
+  private failed(error: unknown): void {
+    if (!this.failing) {
+      this.logger.warn(`jobs wait in the database until they can be handed over: ${(error as Error).message}`);
+    }
+    this.failing = true;
+  }
+
+  /** Hands `jobs` over and marks them delivered; false if the transport did not take them. */
+  private async deliverBatch(jobs: readonly JobEntity[]): Promise<boolean> {
+    if (jobs.length === 0) return true;
     try {
-      for (;;) {
-        const jobs = await this.repository.pendingDelivery(BATCH);
-        if (jobs.length === 0) break;
-        const now = Date.now();
-        const handed = this.transport.dispatchMany(
+      const now = Date.now();
+      let failure: Error | undefined;
+      const handed = this.transport
+        .dispatchMany(
           jobs.map((job) => ({
             id: job.id,
             queue: job.queue,
@@ -116,45 +149,33 @@ export class JobOutbox implements OnApplicationShutdown {
             maxAttempts: job.maxAttempts,
             delayMs: Math.max(0, job.runAt.getTime() - now),
           })),
-        );
-        let failure: Error | undefined;
-        const settled = await settleWithin(
-          handed.catch((error: unknown) => {
-            failure = error instanceof Error ? error : new Error('the hand-over failed');
-          }),
-          DELIVER_TIMEOUT_MS,
-        );
-        if (!settled) throw new Error(`the ${this.transport.kind} transport did not take the jobs within ${DELIVER_TIMEOUT_MS} ms`);
-        if (failure) throw failure;
-        await this.repository.markDelivered(jobs);
-        this.metrics.jobsDelivered.inc(jobs.length);
-        if (jobs.length < BATCH) break;
+        )
+        .catch((error: unknown) => {
+          failure = error instanceof Error ? error : new Error('the hand-over failed');
+        });
+      if (!(await settleWithin(handed, DELIVER_TIMEOUT_MS))) {
+        throw new Error(`the ${this.transport.kind} transport did not take the jobs within ${DELIVER_TIMEOUT_MS} ms`);
       }
+      if (failure) throw failure;
+      await this.repository.markDelivered(jobs);
+      this.metrics.jobsDelivered.inc(jobs.length);
       if (this.failing) this.logger.log('jobs are being handed to the queue again');
       this.failing = false;
+      return true;
     } catch (error) {
-      // Once per outage, not once per pass.
-      if (!this.failing) {
-        this.logger.warn(`jobs wait in the database until the queue takes them: ${(error as Error).message}`);
-      }
-      this.failing = true;
+      this.failed(error);
+      return false;
     }
   }
 
   /** The transport is back (Redis reconnected): what waits there may be gone; hand it all over again. */
   private async afterRecovery(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const n = await this.repository.redeliver();
-      if (n > 0) this.logger.log(`the queue is back: handing ${n} waiting job(s) over again`);
-      await this.deliver();
-    } catch (error) {
-      this.logger.warn(`could not hand waiting jobs over after the queue came back: ${(error as Error).message}`);
-    }
+    const n = await this.repository.redeliver();
+    if (n > 0) this.logger.log(`the queue is back: handing ${n} waiting job(s) over again`);
+    await this.deliver();
   }
 
   private async reapLapsed(): Promise<void> {
-    if (this.stopped) return;
     const n = await this.reap();
     if (n > 0) this.logger.warn(`${n} job(s) lost their worker (lease lapsed): running them again`);
   }

@@ -3,6 +3,7 @@ import { DbContext } from '../database/unit-of-work';
 import { PinoLogger } from 'nestjs-pino';
 import { Coalescer } from '../common/coalescer';
 import { sleep } from '../common/async';
+import { BackgroundWork } from '../common/background';
 import { INSTANCE_ID } from '../common/instance';
 import { isConnectionFailure } from '../database/connection-failure';
 import { type AppConfig } from '../config/app-config';
@@ -68,7 +69,8 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
   private readonly running = new Map<string, Running>();
   private readonly finished = new Set<(job: JobEntity) => unknown>();
   private unsubscribe?: Unsubscribe;
-  private heartbeat?: NodeJS.Timeout;
+  private heartbeat?: BackgroundWork;
+  private renewFailed = false;
   private stopping = false;
 
   constructor(
@@ -87,9 +89,9 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  onApplicationShutdown(): void {
+  onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
-    this.stopHeartbeat();
+    return this.stopHeartbeat();
   }
 
   /** Called after every attempt that ended its job (completed, failed for good, cancelled). */
@@ -107,11 +109,11 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
     return this.running.size;
   }
 
-  get leaseMs(): number {
+  private get leaseMs(): number {
     return this.config.jobs.lockMs;
   }
 
-  backoffDelay(attempt: number): number {
+  private backoffDelay(attempt: number): number {
     return this.config.jobs.backoffMs * 2 ** Math.max(0, attempt - 1);
   }
 
@@ -120,12 +122,12 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
    * queue at once (not counted as an attempt), so another instance or the next start runs it
    * without waiting for its lease to lapse; their handlers are aborted. No new claims after this.
    */
-  async releaseAll(reason = 'the instance running it shut down'): Promise<number> {
+  async releaseAll(): Promise<number> {
     this.stopping = true;
     const running = [...this.running.values()];
     await Promise.all(
       running.map(async ({ job, token, controller }) => {
-        controller.abort(new ReleasedError(reason));
+        controller.abort(new ReleasedError('the instance running it shut down'));
         await this.repository
           .scheduleRetry(job.id, token, null, new Date(), false)
           .catch((error: unknown) =>
@@ -211,7 +213,7 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
     );
 
     this.running.delete(token);
-    if (this.running.size === 0) this.stopHeartbeat();
+    if (this.running.size === 0) void this.stopHeartbeat();
     const metricOutcome = outcome.kind === 'skipped' ? 'cancelled' : outcome.kind;
     this.metrics.jobsTotal.inc({ ...labels, outcome: metricOutcome });
     stopTimer({ outcome: metricOutcome });
@@ -299,16 +301,15 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
-    this.heartbeat.unref();
+    this.heartbeat = new BackgroundWork();
+    this.heartbeat.every(Math.max(100, Math.floor(this.leaseMs / 3)), () => this.renew());
   }
 
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+  private async stopHeartbeat(): Promise<void> {
+    const heartbeat = this.heartbeat;
     this.heartbeat = undefined;
+    await heartbeat?.stop();
   }
-
-  private renewFailed = false;
 
   /** Renews the leases of the attempts running here; one that was lost (reaped, cancelled) is aborted. */
   private async renew(): Promise<void> {

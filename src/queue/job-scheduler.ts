@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BackgroundWork } from '../common/background';
 import { uuidv7 } from '../common/uuid';
 import { type JobNameOf, type JobPayloadOf } from './job.types';
 import { JobsService } from './jobs.service';
@@ -19,7 +20,7 @@ export class JobScheduler {
   private readonly logger = new Logger(JobScheduler.name);
   private readonly jobs: PeriodicJob[] = [];
   private readonly once: { name: JobNameOf; payload: () => JobPayloadOf<JobNameOf> }[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly work = new BackgroundWork();
 
   constructor(private readonly jobsService: JobsService) {}
 
@@ -41,15 +42,14 @@ export class JobScheduler {
         );
     }
     for (const job of this.jobs) {
-      void this.tick(job);
-      const timer = setInterval(() => void this.tick(job), job.everyMs);
-      timer.unref();
-      this.timers.push(timer);
+      void this.work.run(() => this.tick(job));
+      this.work.every(job.everyMs, () => this.tick(job));
     }
   }
 
-  stop(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+  /** Stops the ticks and waits for an enqueue still running. */
+  stop(): Promise<void> {
+    return this.work.stop();
   }
 
   private async tick(job: PeriodicJob): Promise<void> {

@@ -58,10 +58,10 @@ export class QueueLifecycle implements OnApplicationBootstrap, OnApplicationShut
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.scheduler.stop();
-      this.dispatcher.stop();
+      await this.scheduler.stop();
+      await this.dispatcher.stop();
       await this.transport.stop(this.config.http.shutdownTimeoutMs);
-      this.outbox.stop();
+      await this.outbox.stop();
     })();
     return this.stopping;
   }

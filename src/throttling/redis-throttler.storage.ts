@@ -55,11 +55,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     redis.defineCommand('folioThrottle', { numberOfKeys: 2, lua: SCRIPT });
   }
 
-  /** Whether counters are per instance right now. */
-  get perInstance(): boolean {
-    return this.fallback;
-  }
-
   async increment(
     key: string,
     ttl: number,

@@ -14,14 +14,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     const port = await freePort();
     const env = {
       ...context.env,
-      ...fake.env,
-      // Summary jobs would call the same server and take scripted failures meant for ingestion.
-      SUMMARIES_ENABLED: 'false',
-      OPENAI_MAX_RETRIES: '0',
-      EMBEDDING_PROVIDER: 'openai',
-      EMBEDDING_BATCH_SIZE: '4',
-      CHUNK_TARGET_TOKENS: '64',
-      CHUNK_OVERLAP_TOKENS: '8',
+      ...fake.ingestionEnv,
       JOB_LOCK_MS: '1500',
     };
     const base = `http://127.0.0.1:${port}`;

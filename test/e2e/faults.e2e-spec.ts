@@ -75,13 +75,7 @@ async function timings(n: number, send: () => Promise<{ status: number }>): Prom
         // Longer than any outage below: the attempts here keep their lease throughout.
         JOB_LOCK_MS: '15000',
         JOB_ATTEMPTS: '3',
-        ...fake.env,
-        SUMMARIES_ENABLED: 'false',
-        OPENAI_MAX_RETRIES: '0',
-        EMBEDDING_PROVIDER: 'openai',
-        EMBEDDING_BATCH_SIZE: '4',
-        CHUNK_TARGET_TOKENS: '64',
-        CHUNK_OVERLAP_TOKENS: '8',
+        ...fake.ingestionEnv,
       },
       [TestJobsModule],
     );

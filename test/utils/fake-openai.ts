@@ -49,6 +49,22 @@ export class FakeOpenAi {
     return { OPENAI_API_KEY: 'test-openai-key', OPENAI_BASE_URL: this.baseUrl };
   }
 
+  /**
+   * Ingestion through this server's embeddings, in many small batches (a job that takes a while,
+   * to be interrupted mid-way), with no summary jobs competing for its scripted replies.
+   */
+  get ingestionEnv(): Record<string, string> {
+    return {
+      ...this.env,
+      SUMMARIES_ENABLED: 'false',
+      OPENAI_MAX_RETRIES: '0',
+      EMBEDDING_PROVIDER: 'openai',
+      EMBEDDING_BATCH_SIZE: '4',
+      CHUNK_TARGET_TOKENS: '64',
+      CHUNK_OVERLAP_TOKENS: '8',
+    };
+  }
+
   embeddingCalls(): number {
     return this.requests.filter((r) => r.path === '/v1/embeddings').length;
   }

@@ -21,7 +21,10 @@ export class TcpProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.port = (this.server.address() as { port: number }).port;
     return this;
   }
@@ -35,6 +38,7 @@ export class TcpProxy {
 
   /** The dependency is back, on the same port (clients reconnect to the address they know). */
   async resume(): Promise<void> {
+    if (this.server) return; // not cut
     await this.start(this.port);
   }
 
