@@ -23,9 +23,7 @@ export class Migration20261202020000JobLeases extends Migration {
     this.addSql(
       `create index "jobs_outbox_idx" on "jobs" ("run_at") where "delivered_at" is null and "dispatched_at" is not null and "state" in ('queued', 'retrying');`,
     );
-    this.addSql(
-      `create index "jobs_leases_idx" on "jobs" ("lease_expires_at") where "state" = 'active';`,
-    );
+    this.addSql(`create index "jobs_leases_idx" on "jobs" ("lease_expires_at") where "state" = 'active';`);
   }
 
   override down(): void {

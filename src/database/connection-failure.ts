@@ -37,7 +37,11 @@ export function databaseCode(error: unknown): string | undefined {
  * always the one the app's `Error` comes from (a test runner's sandbox).
  */
 export function isConnectionFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || typeof (error as { getStatus?: unknown }).getStatus === 'function') {
+  if (
+    typeof error !== 'object' ||
+    error === null ||
+    typeof (error as { getStatus?: unknown }).getStatus === 'function'
+  ) {
     return false; // an HTTP exception says what it is
   }
   const code = databaseCode(error);

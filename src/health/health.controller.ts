@@ -22,7 +22,8 @@ import { ShutdownService } from './shutdown.service';
 const CHECK_TIMEOUT_MS = 1500;
 
 /** What the API does while Redis is unreachable (README: Faults). */
-const REDIS_FALLBACK = 'rate limits are counted per instance, events stay on this instance, new jobs wait in the database';
+const REDIS_FALLBACK =
+  'rate limits are counted per instance, events stay on this instance, new jobs wait in the database';
 
 @Public()
 @SkipThrottle()

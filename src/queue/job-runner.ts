@@ -146,7 +146,9 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
 
   async execute(jobId: string): Promise<AttemptOutcome> {
     if (this.stopping) return { kind: 'skipped' };
-    const job = await this.untilDatabase('claim the job', () => this.repository.claim(jobId, INSTANCE_ID, this.leaseMs));
+    const job = await this.untilDatabase('claim the job', () =>
+      this.repository.claim(jobId, INSTANCE_ID, this.leaseMs),
+    );
     if (!job || this.stopping) {
       if (job) await this.repository.scheduleRetry(job.id, job.leaseToken!, null, new Date(), false).catch(() => false);
       return { kind: 'skipped' };

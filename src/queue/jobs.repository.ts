@@ -165,13 +165,7 @@ export class JobsRepository {
    * `counted: false` gives the attempt back: it was not the job's fault (the database went away
    * under it, or the instance is shutting down).
    */
-  async scheduleRetry(
-    id: string,
-    token: string,
-    error: string | null,
-    runAt: Date,
-    counted = true,
-  ): Promise<boolean> {
+  async scheduleRetry(id: string, token: string, error: string | null, runAt: Date, counted = true): Promise<boolean> {
     const attempts = counted ? sql`attempts` : sql`greatest(attempts - 1, 0)`;
     const rows = await this.detached().rows(sql<{ id: string }>`
       update jobs set state = 'retrying', attempts = ${attempts}, error = coalesce(${error}, error), run_at = ${runAt},

@@ -119,7 +119,9 @@ export class JobsService {
     // The records are the outbox: once they are committed, hand them over — at once if the
     // transport can take them, otherwise as soon as it can (the request never waits for Redis).
     if (fresh.length > 0) {
-      await this.uow.afterCommit(() => (waitsForTurn ? this.dispatcher.feed(queue, ownerId) : this.outbox.handOver(fresh)));
+      await this.uow.afterCommit(() =>
+        waitsForTurn ? this.dispatcher.feed(queue, ownerId) : this.outbox.handOver(fresh),
+      );
     }
     return rows.map(toJobDto);
   }

@@ -44,7 +44,10 @@ async function jobRow(databaseUrl: string, id: string): Promise<JobRow> {
 }
 
 /** Milliseconds each of `n` sequential requests took. */
-async function timings(n: number, send: () => Promise<{ status: number }>): Promise<{ ms: number[]; statuses: number[] }> {
+async function timings(
+  n: number,
+  send: () => Promise<{ status: number }>,
+): Promise<{ ms: number[]; statuses: number[] }> {
   const ms: number[] = [];
   const statuses: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -96,7 +99,9 @@ async function timings(n: number, send: () => Promise<{ status: number }>): Prom
   async function outage(ms: number): Promise<void> {
     await proxy.cut();
     const started = Date.now();
-    const res = await request(sut.http).get('/api/v1/auth/me').set(...bearer(user.accessToken));
+    const res = await request(sut.http)
+      .get('/api/v1/auth/me')
+      .set(...bearer(user.accessToken));
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     await sleep(Math.max(0, ms - (Date.now() - started)));
@@ -134,12 +139,20 @@ async function timings(n: number, send: () => Promise<{ status: number }>): Prom
     const notebook = await createNotebook(sut.http, user.accessToken, 'Outage');
     fake.embeddingDelayMs = 120;
     const text = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} on tidal flats and their waders. `.repeat(6));
-    const source = await uploadOne(sut.http, user.accessToken, notebook, 'outage.md', Buffer.from(`# Outage\n\n${text.join('\n\n')}`));
+    const source = await uploadOne(
+      sut.http,
+      user.accessToken,
+      notebook,
+      'outage.md',
+      Buffer.from(`# Outage\n\n${text.join('\n\n')}`),
+    );
     await eventually(async () => {
       const res = await request(sut.http)
         .get(`/api/v1/notebooks/${notebook}/sources/${source.id}`)
         .set(...bearer(user.accessToken));
-      return res.status === 200 && res.body.status === 'embedding' && (res.body.progress as number) > 20 ? true : undefined;
+      return res.status === 200 && res.body.status === 'embedding' && (res.body.progress as number) > 20
+        ? true
+        : undefined;
     }, 30_000);
     await outage(3000);
     fake.embeddingDelayMs = 0;
@@ -196,7 +209,9 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
     const first = await startTestApp(context, env, [TestJobsModule]);
     let second: TestApp | undefined;
     try {
-      const job = await first.app.get(JobsService).enqueue('test.hold', 'shutdown', { tag: 'shutdown', holdMs: 30_000 });
+      const job = await first.app
+        .get(JobsService)
+        .enqueue('test.hold', 'shutdown', { tag: 'shutdown', holdMs: 30_000 });
       const probe = first.app.get(JobProbe);
       await eventually(() => Promise.resolve(probe.count('shutdown') === 1 ? true : undefined));
       await first.close();
@@ -248,7 +263,11 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
     await proxy.cut();
 
     // No request waits for a Redis reconnect (before: 1–6 s each).
-    const me = await timings(10, () => request(sut.http).get('/api/v1/auth/me').set(...bearer(user.accessToken)));
+    const me = await timings(10, () =>
+      request(sut.http)
+        .get('/api/v1/auth/me')
+        .set(...bearer(user.accessToken)),
+    );
     expect(me.statuses).toEqual(Array(10).fill(200));
     expect(Math.max(...me.ms)).toBeLessThan(1000);
 
@@ -265,12 +284,18 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
       (d) => d.field === 'redis',
     );
     expect(redisDetail?.message).toMatch(/rate limits are counted per instance/);
-    const metrics = await request(sut.http).get('/metrics').set('authorization', `Bearer ${'m'.repeat(24)}`);
+    const metrics = await request(sut.http)
+      .get('/metrics')
+      .set('authorization', `Bearer ${'m'.repeat(24)}`);
     expect(metrics.text).toMatch(/folio_dependency_up\{dependency="redis"\} 0/);
     expect(metrics.text).toMatch(/folio_rate_limit_fallback 1/);
 
     await proxy.resume();
-    await eventually(async () => ((await request(sut.http).get('/health/ready')).status === 200 ? true : undefined), 5000, 100);
+    await eventually(
+      async () => ((await request(sut.http).get('/health/ready')).status === 200 ? true : undefined),
+      5000,
+      100,
+    );
     const done = await settled(sut.http, user.accessToken, notebook, source.id, 30_000);
     expect(done.status).toBe('ready');
   });
@@ -280,7 +305,13 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 70 && !statuses.includes(429); i++) {
-        statuses.push((await request(sut.http).get('/api/v1/auth/me').set(...bearer(user.accessToken))).status);
+        statuses.push(
+          (
+            await request(sut.http)
+              .get('/api/v1/auth/me')
+              .set(...bearer(user.accessToken))
+          ).status,
+        );
       }
       expect(statuses).toContain(429);
       expect(statuses.indexOf(429)).toBeLessThanOrEqual(60);
