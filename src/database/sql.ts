@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Pool, type PoolConfig, type QueryResultRow } from 'pg';
+import { RepeatFilter } from '../common/repeat-filter';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 
@@ -20,6 +21,7 @@ import { InjectConfig } from '../config/config.module';
 export class Sql implements OnApplicationShutdown {
   private readonly prepare: boolean;
   private readonly logger = new Logger('Database');
+  private readonly repeats = new RepeatFilter();
   private pool?: Pool;
   private ownPool = false;
 
@@ -51,7 +53,11 @@ export class Sql implements OnApplicationShutdown {
       // An idle connection can be closed under us (server restart, pg_terminate_backend, failover):
       // the pool drops it and connects anew on the next query. Unlistened, the pool's 'error'
       // event would take the whole process down.
-      this.pool.on('error', (error) => this.logger.warn(`an idle hot-path connection was lost: ${error.message}`));
+      this.pool.on('error', (error) => {
+        // Every idle connection dies at once when the server goes: one line for them all.
+        const line = this.repeats.filter(`an idle hot-path connection was lost: ${error.message}`);
+        if (line) this.logger.warn(line);
+      });
       this.ownPool = true;
     } else {
       this.pool = await connection.getNativeClient();

@@ -5,6 +5,8 @@ import type { Request, Response } from 'express';
 import { type ErrorBodyDto, type ErrorDetailDto } from './error-body';
 import { DetailedHttpException } from './detailed-http.exception';
 import { databaseCode, isConnectionFailure } from '../database/connection-failure';
+import { errorMessage } from '../common/errors';
+import { RepeatFilter } from '../common/repeat-filter';
 
 interface Mapped {
   status: number;
@@ -24,6 +26,7 @@ const DATABASE_RETRY_AFTER_S = 5;
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptions');
+  private readonly repeats = new RepeatFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -31,11 +34,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const { status, message, details, retryAfterSeconds } = this.map(exception);
 
-    if (status >= 500) {
+    if (status === 500) {
       this.logger.error(
         { err: exception, requestId: req.id, method: req.method, path: req.path, status },
         'request failed',
       );
+    } else if (status > 500) {
+      // A deliberate answer to a state that lasts (a dependency away, not ready, an upstream
+      // failing): said once per distinct message and window, not once per request or probe.
+      const cause = exception instanceof HttpException ? '' : `: ${errorMessage(exception)}`;
+      const line = this.repeats.filter(`answering ${status} ${message}${cause}`);
+      if (line) this.logger.warn({ requestId: req.id, method: req.method, path: req.path, status }, line);
     }
     if (res.headersSent) {
       // A streaming response (SSE) already started: the status line is gone, just end it.

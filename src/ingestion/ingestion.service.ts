@@ -3,6 +3,8 @@ import { ChunksService, WRITE_BATCH_MS } from '../chunks/chunks.service';
 import { inTimedBatches, inTimedSteps } from '../common/async';
 import { uuidv7 } from '../common/uuid';
 import { Coalescer } from '../common/coalescer';
+import { errorMessage } from '../common/errors';
+import { RepeatFilter } from '../common/repeat-filter';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { EmbeddingProvider, toPgVector } from '../embeddings/embedding-provider';
@@ -42,6 +44,7 @@ const PROGRESS = { parsing: 5, chunking: 20, embedding: 25, storing: 92 } as con
 @Injectable()
 export class IngestionService implements OnModuleInit {
   private readonly logger = new Logger(IngestionService.name);
+  private readonly repeats = new RepeatFilter();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -67,7 +70,10 @@ export class IngestionService implements OnModuleInit {
       async ({ status, progress }) => {
         if (!(await this.sources.setStage(sourceId, revision, status, progress))) superseded = true;
       },
-      (error) => this.logger.warn({ err: error }, 'could not record the source stage'),
+      (error) => {
+        const line = this.repeats.filter(`could not record the source stage: ${errorMessage(error)}`);
+        if (line) this.logger.warn(line);
+      },
     );
     const stage = async (status: SourceStatus, progress: number, detail?: Record<string, unknown>): Promise<void> => {
       await stageWriter.push({ status, progress });

@@ -5,6 +5,8 @@ import { type JobEntity } from './job.entity';
 import { JobRunner } from './job-runner';
 import { JobsRepository } from './jobs.repository';
 import { BackgroundWork } from '../common/background';
+import { errorMessage } from '../common/errors';
+import { RepeatFilter } from '../common/repeat-filter';
 import { JobOutbox } from './job-outbox';
 
 /** How often every instance looks for owners whose turn was missed (an instance died mid-way). */
@@ -24,6 +26,7 @@ const SWEEP_MS = 5000;
 @Injectable()
 export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobDispatcher.name);
+  private readonly repeats = new RepeatFilter();
   private readonly work = new BackgroundWork();
   private unsubscribe?: () => void;
 
@@ -84,7 +87,8 @@ export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
       try {
         for (const owner of await this.repository.ownersWaiting(queue, max)) await this.feed(queue, owner);
       } catch (error) {
-        this.logger.warn(`could not hand over waiting jobs of queue ${queue}: ${(error as Error).message}`);
+        const line = this.repeats.filter(`could not hand over waiting jobs of queue ${queue}: ${errorMessage(error)}`);
+        if (line) this.logger.warn(line);
       }
     }
   }

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { settleWithin } from '../common/async';
 import { BackgroundWork } from '../common/background';
+import { errorMessage } from '../common/errors';
+import { RepeatFilter } from '../common/repeat-filter';
 import { type AppConfig } from '../config/app-config';
 import { InjectConfig } from '../config/config.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -37,9 +39,11 @@ const MAX_INTERRUPTIONS = 3;
 @Injectable()
 export class JobOutbox implements OnApplicationShutdown {
   private readonly logger = new Logger(JobOutbox.name);
-  private readonly work = new BackgroundWork((error) =>
-    this.logger.warn(`job outbox: ${error instanceof Error ? error.message : String(error)}`),
-  );
+  private readonly repeats = new RepeatFilter();
+  private readonly work = new BackgroundWork((error) => {
+    const line = this.repeats.filter(`job outbox: ${errorMessage(error)}`);
+    if (line) this.logger.warn(line);
+  });
   private pass?: Promise<void>;
   private again = false;
   private failing = false;

@@ -4,6 +4,8 @@ import { PinoLogger } from 'nestjs-pino';
 import { Coalescer } from '../common/coalescer';
 import { sleep } from '../common/async';
 import { BackgroundWork } from '../common/background';
+import { errorMessage } from '../common/errors';
+import { RepeatFilter } from '../common/repeat-filter';
 import { INSTANCE_ID } from '../common/instance';
 import { isConnectionFailure } from '../database/connection-failure';
 import { type AppConfig } from '../config/app-config';
@@ -65,6 +67,7 @@ interface Running {
 @Injectable()
 export class JobRunner implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobRunner.name);
+  private readonly repeats = new RepeatFilter();
   /** By lease token: a job can run here twice for a moment (a lapsed lease taken over here). */
   private readonly running = new Map<string, Running>();
   private readonly finished = new Set<(job: JobEntity) => unknown>();
@@ -173,7 +176,10 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
               controller.abort(new JobCancelledError());
             }
           },
-          (error) => this.logger.warn({ err: error }, 'could not record job progress'),
+          (error) => {
+            const line = this.repeats.filter(`could not record job progress: ${errorMessage(error)}`);
+            if (line) this.logger.warn(line);
+          },
         );
         let lastDetail: Record<string, unknown> | undefined;
         try {
