@@ -5,6 +5,7 @@ import { bearer, signup, type TestUser } from '../utils/auth';
 import { query } from '../utils/db';
 import { FakeOpenAi } from '../utils/fake-openai';
 import { createNotebook, settled, upload, uploadOne } from '../utils/notebooks';
+import { captureLogs, repeats } from '../utils/log-capture';
 import { JobProbe, TestJobsModule } from '../utils/test-jobs.module';
 import { proxyFor, type TcpProxy } from '../utils/tcp-proxy';
 import {
@@ -107,6 +108,32 @@ async function timings(
     await sleep(Math.max(0, ms - (Date.now() - started)));
     await proxy.resume();
   }
+
+  // First in this block: a message said within the last minute is held back, and the tests below say these too.
+  it('says a database outage once, not once per request, probe or retry', async () => {
+    const capture = captureLogs();
+    try {
+      await proxy.cut();
+      for (let i = 0; i < 10; i++) {
+        await request(sut.http)
+          .get('/api/v1/auth/me')
+          .set(...bearer(user.accessToken))
+          .expect(503);
+        await request(sut.http).get('/health/ready').expect(503);
+      }
+      await sleep(2500); // the outbox and the reaper retry meanwhile
+    } finally {
+      await proxy.resume();
+      capture.restore();
+    }
+    const http = capture.lines.filter((l) => l.context === 'HttpExceptions');
+    expect(http.map((l) => `${l.level} ${l.message}`).sort()).toEqual([
+      'warn answering 503 Not ready: database',
+      expect.stringMatching(/^warn answering 503 The database is unavailable; try again shortly: /),
+    ]);
+    expect(repeats(capture.lines)[0]).toEqual([expect.any(String), 1]);
+    await request(sut.http).get('/health/ready').expect(200);
+  });
 
   it('a job whose outcome could not be recorded completes once the database is back, run once', async () => {
     const job = await jobs.enqueue('test.hold', 'outcome-during-outage', { tag: 'outcome', holdMs: 800 });
@@ -260,6 +287,7 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
 
   it('keeps answering routes that need no Redis, takes uploads at once, and runs their jobs once Redis is back', async () => {
     const notebook = await createNotebook(sut.http, user.accessToken, 'Redis outage');
+    const capture = captureLogs();
     await proxy.cut();
 
     // No request waits for a Redis reconnect (before: 1–6 s each).
@@ -290,12 +318,18 @@ describe(`shutdown hands running jobs back (${redisMode ? 'Bull' : 'in-process'}
     expect(metrics.text).toMatch(/folio_dependency_up\{dependency="redis"\} 0/);
     expect(metrics.text).toMatch(/folio_rate_limit_fallback 1/);
 
+    await sleep(3000); // several reconnect attempts (at most a second apart) while it stays away
     await proxy.resume();
     await eventually(
       async () => ((await request(sut.http).get('/health/ready')).status === 200 ? true : undefined),
       5000,
       100,
     );
+    capture.restore();
+    // Each connection says it lost Redis once, however many reconnects failed; nothing at error.
+    expect(capture.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(capture.lines.some((l) => /^Redis:/.test(l.context) && /unreachable/.test(l.message))).toBe(true);
+    expect(repeats(capture.lines)[0]).toEqual([expect.any(String), 1]);
     const done = await settled(sut.http, user.accessToken, notebook, source.id, 30_000);
     expect(done.status).toBe('ready');
   });
