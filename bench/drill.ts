@@ -246,6 +246,7 @@ class Drill {
     const victim = await this.holder(job);
     const survivor = this.instances.find((i) => i !== victim)!;
     const stream = await this.openStream(victim);
+    const retriedBefore = this.balancer.retried;
     const killedAt = Date.now();
     await victim.stop('SIGKILL');
     const streamEnd = await stream.end;
@@ -291,7 +292,7 @@ class Drill {
       ],
       notes: [
         `lease ${LEASE_MS} ms; source ready ${doneMs} ms after the kill`,
-        `requests in flight at the killed instance: ${describeFailures(lost.failures)}; retried by the balancer: ${this.balancer.retried}`,
+        `requests in flight at the killed instance: ${describeFailures(lost.failures)}; retried on the other backend by the balancer: ${this.balancer.retried - retriedBefore}`,
       ],
     });
   }
@@ -304,6 +305,7 @@ class Drill {
     const job = await this.jobOf(source.id);
     const first = await this.holder(job);
     const order = [first, ...this.instances.filter((i) => i !== first)];
+    const retriedBefore = this.balancer.retried;
     const from = Date.now();
     const exits: string[] = [];
     let handedBackMs: number | undefined;
@@ -349,7 +351,11 @@ class Drill {
         ),
         ...settled.verdicts,
       ],
-      notes: [...exits, `job attempts ${row.attempts}, interruptions ${row.interruptions}`],
+      notes: [
+        ...exits,
+        `job attempts ${row.attempts}, interruptions ${row.interruptions}`,
+        `requests retried on the other backend by the balancer: ${this.balancer.retried - retriedBefore}`,
+      ],
     });
   }
 

@@ -162,6 +162,45 @@ async function timings(
     expect(probe.count('flaky-outage')).toBe(2);
   });
 
+  it('a request the database drops mid-way answers 503, and the conversation is whole or absent', async () => {
+    const notebook = await createNotebook(sut.http, user.accessToken, 'Mid-request');
+    const source = await uploadOne(
+      sut.http,
+      user.accessToken,
+      notebook,
+      'plovers.md',
+      Buffer.from('# Plovers\n\nRinged plovers nest on shingle above the tide line.'),
+    );
+    await settled(sut.http, user.accessToken, notebook, source.id);
+    // The model takes a while: the database goes away after retrieval, before the turn is stored.
+    fake.chatDelayMs = 1500;
+    const chatCalls = fake.chatCalls().length;
+    try {
+      const pending = request(sut.http)
+        .post('/api/v2/chat')
+        .set(...bearer(user.accessToken))
+        .send({ notebook_id: notebook, query: 'Where do ringed plovers nest?' });
+      const answer: Promise<request.Response> = pending.then((res) => res); // sends it now
+      await sleep(600);
+      await proxy.cut();
+      const res = await answer;
+      expect(fake.chatCalls().length).toBe(chatCalls + 1); // cut mid-request: retrieval was done
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toEqual(expect.objectContaining({ statusCode: 503, requestId: expect.any(String) }));
+    } finally {
+      fake.chatDelayMs = 0;
+      await proxy.resume();
+    }
+    // Nothing half-written: every stored session of the notebook has its question and its answer.
+    const turns = await query<{ roles: string[] }>(
+      sut,
+      `select array_agg(m.role order by m.created_at) as roles from chat_messages m join chat_sessions s on s.id = m.session_id
+        where '${notebook}' = any(s.notebook_ids) group by m.session_id`,
+    );
+    for (const t of turns) expect(t.roles.length % 2).toBe(0);
+  });
+
   it('an ingestion cut off mid-way by the database finishes with exactly one copy of the chunks', async () => {
     const notebook = await createNotebook(sut.http, user.accessToken, 'Outage');
     fake.embeddingDelayMs = 120;
