@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Balancer } from './drill/balancer';
 import { FolioInstance } from './drill/instance';
-import { describeFailures, Load, windowStats } from './drill/load';
+import { describeFailures, Load, windowStats, type WindowStats } from './drill/load';
 import { freePort, sleep, ThrowawayPostgres, ThrowawayRedis } from './drill/services';
 import { startInstantLlm } from './fake-llm';
 import { benchUser, envNumber, folioServerEnv, machineSummary } from './lib';
@@ -47,6 +47,30 @@ interface ScenarioReport {
   duplicates: number;
   verdicts: Verdict[];
   notes: string[];
+}
+
+interface Settled {
+  stuck: number;
+  duplicates: number;
+  verdicts: Verdict[];
+}
+
+interface Outage {
+  upload: string;
+  duringStatus: number;
+  duringMs: number;
+  readiness: string;
+  readyAfterMs: number | undefined;
+  settled: Settled;
+  fault: WindowStats;
+  all: WindowStats;
+  log: LogSummary;
+}
+
+interface LogSummary {
+  lines: number;
+  mostRepeated: string;
+  repeats: number;
 }
 
 interface JobRow {
@@ -143,98 +167,84 @@ class Drill {
     const name = `PostgreSQL stopped ${OUTAGE_MS / 1000} s`;
     const source = await this.upload('db-outage.md', document('tidal', 160), name);
     await this.embedding(source.id);
-    const from = Date.now();
-    await this.pg.stop('fast');
-    await sleep(300);
-    const during = await this.timedUpload('during-db-outage.md', document('dune', 8), name);
-    const readiness = await this.readiness(this.instances[0]);
-    await sleep(Math.max(0, OUTAGE_MS - (Date.now() - from)));
-    await this.pg.start();
-    const back = Date.now();
-    const readyAfterMs = await this.timeToReady(back, 30_000);
-    const settled = await this.settleAll(name, 120_000);
-    const end = Date.now();
-    const fault = windowStats(this.load.samples, from, back);
-    const all = windowStats(this.load.samples, from, end);
-    const unexpected = Object.entries(all.failures).filter(([status]) => status !== '503');
-    const log = logSummary(this.instances, from, back + (readyAfterMs ?? 0));
-    this.report({
+    const o = await this.outage(
       name,
-      sent: all.sent,
-      failures: describeFailures(all.failures),
-      p95Fault: fault.p95,
-      readyAfterMs,
-      stuck: settled.stuck,
-      duplicates: settled.duplicates,
-      verdicts: [
-        verdict(
-          'failures other than 503',
-          describeFailures(Object.fromEntries(unexpected)),
-          'none',
-          unexpected.length === 0,
-        ),
-        verdict(
-          'an upload during the outage',
-          `${during.status} in ${during.ms} ms`,
-          '503 under 1 s',
-          during.status === 503 && during.ms < 1000,
-        ),
-        verdict('p95 during the outage', `${fault.p95.toFixed(0)} ms`, 'under 1 s (no hang)', fault.p95 < 1000),
-        verdict('readiness during the outage', readiness, '503 naming database', /^503 .*database/.test(readiness)),
-        readyVerdict(readyAfterMs, 5000),
-        logVerdict(log),
-        ...settled.verdicts,
-      ],
-      notes: [],
-    });
+      () => this.pg.stop('fast'),
+      () => this.pg.start(),
+      document('dune', 8),
+      120_000,
+    );
+    const unexpected = Object.entries(o.all.failures).filter(([status]) => status !== '503');
+    this.report(name, o, [
+      verdict(
+        'failures other than 503',
+        describeFailures(Object.fromEntries(unexpected)),
+        'none',
+        unexpected.length === 0,
+      ),
+      verdict('an upload during the outage', o.upload, '503 under 1 s', o.duringStatus === 503 && o.duringMs < 1000),
+      verdict('p95 during the outage', `${o.fault.p95.toFixed(0)} ms`, 'under 1 s (no hang)', o.fault.p95 < 1000),
+      verdict('readiness during the outage', o.readiness, '503 naming database', /^503 .*database/.test(o.readiness)),
+      readyVerdict(o.readyAfterMs, 5000),
+    ]);
   }
 
   /** Redis killed for OUTAGE_MS (it comes back empty), with an upload while it is away. */
   async redisOutage(): Promise<void> {
     const name = `Redis killed ${OUTAGE_MS / 1000} s`;
+    const o = await this.outage(
+      name,
+      () => this.redis.kill(),
+      () => this.redis.start(),
+      document('godwit', 40),
+      60_000,
+    );
+    this.report(name, o, [
+      verdict('failed requests', describeFailures(o.all.failures), 'none', o.all.failed === 0),
+      verdict(
+        'p95 during the outage',
+        `${o.fault.p95.toFixed(1)} ms (baseline ${this.baselineP95.toFixed(1)} ms)`,
+        'at most 2 × baseline + 20 ms',
+        o.fault.p95 <= 2 * this.baselineP95 + 20,
+      ),
+      verdict('an upload during the outage', o.upload, '201 under 1 s', o.duringStatus === 201 && o.duringMs < 1000),
+      verdict('readiness during the outage', o.readiness, '503 naming redis', /^503 .*redis/.test(o.readiness)),
+      readyVerdict(o.readyAfterMs, 3000),
+    ]);
+  }
+
+  /**
+   * A dependency away for OUTAGE_MS under the load, with an upload and a readiness probe while it
+   * is away; then the time until both instances are ready, and the scenario's uploads settled.
+   */
+  private async outage(
+    name: string,
+    stop: () => Promise<void>,
+    start: () => Promise<void>,
+    duringText: string,
+    settleMs: number,
+  ): Promise<Outage> {
     const from = Date.now();
-    await this.redis.kill();
+    await stop();
     await sleep(300);
-    const during = await this.timedUpload('during-redis-outage.md', document('godwit', 40), name);
+    const during = await this.timedUpload(`during-${name.split(' ')[0].toLowerCase()}-outage.md`, duringText, name);
     const readiness = await this.readiness(this.instances[0]);
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - from)));
-    await this.redis.start();
+    await start();
     const back = Date.now();
     const readyAfterMs = await this.timeToReady(back, 30_000);
-    const settled = await this.settleAll(name, 60_000);
-    const end = Date.now();
-    const fault = windowStats(this.load.samples, from, back);
-    const all = windowStats(this.load.samples, from, end);
-    const log = logSummary(this.instances, from, back + (readyAfterMs ?? 0));
-    this.report({
-      name,
-      sent: all.sent,
-      failures: describeFailures(all.failures),
-      p95Fault: fault.p95,
+    const settled = await this.settleAll(name, settleMs);
+    return {
+      upload: `${during.status} in ${during.ms} ms`,
+      duringStatus: during.status,
+      duringMs: during.ms,
+      readiness,
       readyAfterMs,
-      stuck: settled.stuck,
-      duplicates: settled.duplicates,
-      verdicts: [
-        verdict('failed requests', describeFailures(all.failures), 'none', all.failed === 0),
-        verdict(
-          'p95 during the outage',
-          `${fault.p95.toFixed(1)} ms (baseline ${this.baselineP95.toFixed(1)} ms)`,
-          'at most 2 × baseline + 20 ms',
-          fault.p95 <= 2 * this.baselineP95 + 20,
-        ),
-        verdict(
-          'an upload during the outage',
-          `${during.status} in ${during.ms} ms`,
-          '201 under 1 s',
-          during.status === 201 && during.ms < 1000,
-        ),
-        verdict('readiness during the outage', readiness, '503 naming redis', /^503 .*redis/.test(readiness)),
-        readyVerdict(readyAfterMs, 3000),
-        logVerdict(log),
-        ...settled.verdicts,
-      ],
-      notes: [],
-    });
+      settled,
+      fault: windowStats(this.load.samples, from, back),
+      all: windowStats(this.load.samples, from, Date.now()),
+      log: logSummary(this.instances, from, back + (readyAfterMs ?? 0)),
+    };
   }
 
   /** SIGKILL of the instance that holds an ingestion's lease, with a chat stream open on it. */
@@ -261,7 +271,7 @@ class Drill {
     const lost = windowStats(this.load.samples, killedAt - 10_000, killedAt);
     const after = windowStats(this.load.samples, killedAt, end);
     const bound = Math.round(LEASE_MS * (1 + 1 / 3)) + 1000;
-    this.report({
+    this.publish({
       name,
       sent: after.sent,
       failures: describeFailures(after.failures),
@@ -325,7 +335,7 @@ class Drill {
     const settled = await this.settleAll(name, 120_000);
     const all = windowStats(this.load.samples, from, end);
     const row = (await this.jobRow(job))!;
-    this.report({
+    this.publish({
       name,
       sent: all.sent,
       failures: describeFailures(all.failures),
@@ -439,10 +449,7 @@ class Drill {
    * Waits for the scenario's uploads to finish; then counts, over the whole database, jobs left in
    * a non-final state (stuck or lost) and chunk rows beyond each source's count (duplicates).
    */
-  private async settleAll(
-    scenario: string,
-    timeoutMs: number,
-  ): Promise<{ stuck: number; duplicates: number; verdicts: Verdict[] }> {
+  private async settleAll(scenario: string, timeoutMs: number): Promise<Settled> {
     const mine = this.uploaded.filter((u) => u.scenario === scenario);
     const statuses = await Promise.all(mine.map((u) => this.settle(u.id, timeoutMs)));
     const notReady = statuses.filter((s) => s !== 'ready').length;
@@ -584,7 +591,21 @@ class Drill {
     return { end };
   }
 
-  private report(report: ScenarioReport): void {
+  private report(name: string, o: Outage, verdicts: Verdict[]): void {
+    this.publish({
+      name,
+      sent: o.all.sent,
+      failures: describeFailures(o.all.failures),
+      p95Fault: o.fault.p95,
+      readyAfterMs: o.readyAfterMs,
+      stuck: o.settled.stuck,
+      duplicates: o.settled.duplicates,
+      verdicts: [...verdicts, logVerdict(o.log), ...o.settled.verdicts],
+      notes: [],
+    });
+  }
+
+  private publish(report: ScenarioReport): void {
     this.reports.push(report);
     console.log(`\n${report.name}`);
     for (const v of report.verdicts)
@@ -611,11 +632,7 @@ function readyVerdict(ms: number | undefined, targetMs: number): Verdict {
  * written most often (numbers and request ids folded). Target: each message once per change of
  * state, not once per request, probe or retry.
  */
-function logSummary(
-  instances: FolioInstance[],
-  from: number,
-  to: number,
-): { lines: number; mostRepeated: string; repeats: number } {
+function logSummary(instances: FolioInstance[], from: number, to: number): LogSummary {
   const counts = new Map<string, number>();
   let lines = 0;
   for (const instance of instances) {
@@ -636,7 +653,7 @@ function logSummary(
   return { lines, mostRepeated, repeats };
 }
 
-function logVerdict(log: { lines: number; mostRepeated: string; repeats: number }): Verdict {
+function logVerdict(log: LogSummary): Verdict {
   return verdict(
     'log lines (warn and worse) during the fault',
     `${log.lines}; most repeated ${log.repeats}× (${log.mostRepeated.slice(0, 100)})`,
