@@ -299,7 +299,13 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
         return result;
       } catch (error) {
         if (!isConnectionFailure(error) || Date.now() + wait > giveUpAt) throw error;
-        if (!warned) this.logger.warn(`could not ${what}, the database is unavailable; trying again until it is back`);
+        if (!warned) {
+          // Once per outage and kind of write, however many deliveries of the job try again.
+          const line = this.repeats.filter(
+            `could not ${what}, the database is unavailable; trying again until it is back`,
+          );
+          if (line) this.logger.warn(line);
+        }
         warned = true;
         await sleep(wait);
         wait = Math.min(wait * 2, 5000);

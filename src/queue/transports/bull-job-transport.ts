@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Job, JobOptions, Queue } from 'bull';
 import { settleWithin, sleep } from '../../common/async';
+import { errorMessage } from '../../common/errors';
+import { RepeatFilter } from '../../common/repeat-filter';
 import { type AppConfig } from '../../config/app-config';
 import { type JobRunner } from '../job-runner';
 import { type DispatchedJob, JobTransport, type TransportHealth, deliveryId } from './job-transport';
@@ -23,6 +25,7 @@ const RELEASE_GRACE_MS = 2000;
 export class BullJobTransport extends JobTransport {
   readonly kind = 'bull';
   private readonly logger = new Logger(BullJobTransport.name);
+  private readonly repeats = new RepeatFilter();
   private started: string[] = [];
   private stopping = false;
   private down = new Set<string>();
@@ -124,7 +127,9 @@ export class BullJobTransport extends JobTransport {
         await this.runner.execute(id);
         return;
       } catch (error) {
-        this.logger.warn(`job ${id} could not run (${(error as Error).message}); trying again in 5 s`);
+        // Said once a minute per job and cause, not at every try.
+        const line = this.repeats.filter(`job ${id} could not run (${errorMessage(error)}); trying again every 5 s`);
+        if (line) this.logger.warn(line);
         await sleep(5000);
       }
     }

@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { type AppConfig } from '../../config/app-config';
 import { type JobRunner } from '../job-runner';
 import { type DispatchedJob, JobTransport, type TransportHealth, deliveryId } from './job-transport';
+import { errorMessage } from '../../common/errors';
+import { RepeatFilter } from '../../common/repeat-filter';
 
 interface Pending {
   key: string;
@@ -20,6 +22,7 @@ const RELEASE_GRACE_MS = 2000;
 export class LocalJobTransport extends JobTransport {
   readonly kind = 'local';
   private readonly logger = new Logger(LocalJobTransport.name);
+  private readonly repeats = new RepeatFilter();
   private readonly ready = new Map<string, Pending[]>();
   private readonly known = new Map<string, Pending>();
   private readonly active = new Map<string, number>();
@@ -131,7 +134,10 @@ export class LocalJobTransport extends JobTransport {
     } catch (error) {
       // The runner waits out short database outages itself; past its patience, try again later.
       this.known.delete(pending.key);
-      this.logger.error({ err: error }, `could not run job ${pending.id}; trying again in 5 s`);
+      const line = this.repeats.filter(
+        `job ${pending.id} could not run (${errorMessage(error)}); trying again every 5 s`,
+      );
+      if (line) this.logger.warn(line);
       this.schedule(queue, pending, 5000);
     } finally {
       this.active.set(queue, (this.active.get(queue) ?? 1) - 1);
