@@ -82,6 +82,9 @@ module.exports = {
           '^src/http/all-exceptions\\.filter\\.ts$',
           '^src/storage/postgres-blob-storage\\.ts$',
           '^src/chunks/embedding-index\\.ts$', // the HNSW index's DDL (per dimension), not queries
+          // The adapter to users' own databases (SQL chat's targets): a client of theirs behind the
+          // gate, not Folio's storage; services reach it through its interface as they reach the LLM.
+          '^src/sql-chat/targets/',
         ],
       },
       to: { path: '(^|/)node_modules/(@mikro-orm/(core|postgresql|sql)|kysely|pg)/|^src/database/sql\\.ts$' },
