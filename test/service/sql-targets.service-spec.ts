@@ -1,5 +1,6 @@
 import { ATTACKS } from '../fixtures/sql/attacks';
 import { SqlGate } from '../../src/sql-chat/gate/sql-gate';
+import { introspectSchema } from '../../src/sql-chat/targets/introspect';
 import { TargetPools } from '../../src/sql-chat/targets/target-pools';
 import { type RunLimits, runReadOnly, TargetError } from '../../src/sql-chat/targets/target-runner';
 import { createSqlFixture, type SqlFixture } from '../utils/sql-fixture';
@@ -173,5 +174,59 @@ describe('runReadOnly (the layers behind the gate)', () => {
   it('the gate and the runner agree on the corpus: nothing the gate lets through is an attack', async () => {
     const gate = await SqlGate.load();
     for (const attack of ATTACKS) expect(gate.check(attack.sql).allowed).toBe(false);
+  });
+});
+
+describe('introspectSchema', () => {
+  let fixture: SqlFixture;
+  let pools: TargetPools;
+
+  beforeAll(async () => {
+    fixture = await createSqlFixture();
+    pools = new TargetPools({ maxConnections: 2, connectTimeoutMs: 5000, idleMs: 60_000 });
+  });
+
+  afterAll(async () => {
+    await pools?.closeAll();
+    await fixture?.destroy();
+  });
+
+  it('reads tables, columns, types, keys, comments and row estimates', async () => {
+    const tables = await introspectSchema(pools.get(fixture.reader), fixture.reader);
+    expect(tables.map((t) => t.name)).toHaveLength(15);
+    const orders = tables.find((t) => t.name === 'orders')!;
+    expect(orders).toMatchObject({
+      schema: 'public',
+      kind: 'table',
+      comment: 'Customer orders; total is the sum of the order items',
+      primaryKey: ['id'],
+    });
+    expect(orders.columns).toContainEqual({ name: 'total', type: 'numeric(12,2)', nullable: false, comment: null });
+    expect(orders.columns).toContainEqual({ name: 'employee_id', type: 'integer', nullable: true, comment: null });
+    expect(orders.foreignKeys).toEqual(
+      expect.arrayContaining([
+        { columns: ['customer_id'], references: 'public.customers', referencedColumns: ['id'] },
+        { columns: ['employee_id'], references: 'public.employees', referencedColumns: ['id'] },
+      ]),
+    );
+    const items = tables.find((t) => t.name === 'order_items')!;
+    expect(items.primaryKey).toEqual(['order_id', 'line']);
+    const customers = tables.find((t) => t.name === 'customers')!;
+    expect(customers.columns.find((c) => c.name === 'email')?.comment).toBe('Contact address, unique per customer');
+    // Loaded rows, analysed by the load (or not yet: then no estimate rather than a wrong one).
+    expect(customers.rowEstimate === null || customers.rowEstimate > 0).toBe(true);
+  });
+
+  it('reads a schema of 1,000 tables and only the schemas it is given', async () => {
+    await fixture.addWideSchema(1000);
+    const wide = { ...fixture.reader, key: `${fixture.reader.key}-wide`, schemas: ['wide'] };
+    const tables = await introspectSchema(pools.get(wide), wide);
+    expect(tables).toHaveLength(1000);
+    expect(tables.every((t) => t.schema === 'wide')).toBe(true);
+    expect(tables.reduce((n, t) => n + t.foreignKeys.length, 0)).toBe(900);
+    const satellite = tables.find((t) => t.name === 'payroll_0_t0023')!;
+    expect(satellite.foreignKeys).toEqual([
+      { columns: ['payroll_0_t0020_id'], references: 'wide.payroll_0_t0020', referencedColumns: ['id'] },
+    ]);
   });
 });

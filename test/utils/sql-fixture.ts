@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { type TargetConnection } from '../../src/sql-chat/targets/target-runner';
 import { withDatabase } from '../setup/template';
@@ -15,6 +15,8 @@ export interface SqlFixture {
   owner: TargetConnection;
   /** True where `reader` is a SELECT-only role (server mode); PGlite has one superuser. */
   readerIsSelectOnly: boolean;
+  /** Adds schema `wide`: `tables` tables in clusters of ten joined by foreign keys, with comments. */
+  addWideSchema(tables: number): Promise<void>;
   /** Row counts of every table, as the owner sees them. */
   rowCounts(): Promise<Record<string, number>>;
   destroy(): Promise<void>;
@@ -62,6 +64,15 @@ export async function createSqlFixture(): Promise<SqlFixture> {
     owner,
     reader,
     readerIsSelectOnly: serverMode,
+    addWideSchema: async (tables) => {
+      await run(clientConfig(owner), wideSchema(tables));
+      if (serverMode) {
+        await run(
+          clientConfig(owner),
+          `grant usage on schema wide to "${reader.user}"; grant select on all tables in schema wide to "${reader.user}";`,
+        );
+      }
+    },
     rowCounts: async () => {
       const client = new Client(clientConfig(owner));
       await client.connect();
@@ -97,12 +108,43 @@ function urlOf(target: TargetConnection): string {
   return `postgresql://${target.user}@localhost/${target.database}?host=${encodeURIComponent(target.host)}&port=${target.port}`;
 }
 
-async function run(connection: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: connection });
+async function run(connection: string | ClientConfig, sql: string): Promise<void> {
+  const client = new Client(typeof connection === 'string' ? { connectionString: connection } : connection);
   await client.connect();
   try {
     await client.query(sql);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A generated schema of `tables` tables for schema selection at scale: subject areas of ten tables
+ * (a hub and nine satellites referencing it), each with a comment naming its area.
+ */
+export function wideSchema(tables: number): string {
+  const areas = [
+    'billing',
+    'shipping',
+    'payroll',
+    'inventory',
+    'marketing',
+    'support',
+    'fleet',
+    'clinic',
+    'library',
+    'farm',
+  ];
+  const parts = ['create schema wide;'];
+  for (let i = 0; i < tables; i++) {
+    const area = `${areas[Math.floor(i / 10) % areas.length]}_${Math.floor(i / 100)}`;
+    const name = `${area}_t${String(i).padStart(4, '0')}`;
+    const hub = `${area}_t${String(i - (i % 10)).padStart(4, '0')}`;
+    const reference = i % 10 === 0 ? '' : `, ${hub}_id int references wide.${hub} (id)`;
+    parts.push(
+      `create table wide.${name} (id int primary key, label text not null, amount numeric(12, 2), created_at timestamptz${reference});`,
+      `comment on table wide.${name} is 'Records of the ${area.replace('_', ' area ')} (table ${i})';`,
+    );
+  }
+  return parts.join('\n');
 }

@@ -63,30 +63,12 @@ const FETCH_BATCH = 200;
  * Runs one statement on a user's database, as the second and third layers of SQL chat's defence:
  * the extended protocol (one statement, nothing stacked, no parameters inlined), inside
  * `BEGIN READ ONLY` with local statement, lock and idle timeouts and a search path of pg_catalog
- * first, always rolled back and the session discarded (nothing carries over to the next user); an optional EXPLAIN cost gate first; rows read through a cursor in
+ * first (`withReadOnly`); an optional EXPLAIN cost gate first; rows read through a cursor in
  * batches and capped by count and bytes rather than by rewriting the statement with LIMIT.
  */
-export async function runReadOnly(
-  pool: Pool,
-  target: TargetConnection,
-  sql: string,
-  limits: RunLimits,
-): Promise<RunResult> {
-  const client = await connect(pool);
-  let broken: Error | undefined;
+export function runReadOnly(pool: Pool, target: TargetConnection, sql: string, limits: RunLimits): Promise<RunResult> {
   const started = performance.now();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query({
-      text: `select set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true),
-                    set_config('idle_in_transaction_session_timeout', $3, true), set_config('search_path', $4, true)`,
-      values: [
-        `${limits.statementTimeoutMs}ms`,
-        `${limits.lockTimeoutMs}ms`,
-        `${limits.statementTimeoutMs + 5000}ms`,
-        ['pg_catalog', ...target.schemas].map((s) => client.escapeIdentifier(s)).join(', '),
-      ],
-    });
+  return withReadOnly(pool, target, limits, async (client) => {
     let cost: number | undefined;
     if (limits.maxCost > 0) {
       cost = await planCost(client, sql);
@@ -107,6 +89,35 @@ export async function runReadOnly(
       cost,
       executionMs: Math.round((performance.now() - started) * 10) / 10,
     };
+  });
+}
+
+/**
+ * Work on a user's database inside `BEGIN READ ONLY` with local statement, lock and idle timeouts
+ * and a search path of pg_catalog first; always rolled back, and the session discarded so nothing
+ * carries over to the next user of the pooled connection. Errors come out as `TargetError`.
+ */
+export async function withReadOnly<T>(
+  pool: Pool,
+  target: TargetConnection,
+  limits: Pick<RunLimits, 'statementTimeoutMs' | 'lockTimeoutMs'>,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(pool);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query({
+      text: `select set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true),
+                    set_config('idle_in_transaction_session_timeout', $3, true), set_config('search_path', $4, true)`,
+      values: [
+        `${limits.statementTimeoutMs}ms`,
+        `${limits.lockTimeoutMs}ms`,
+        `${limits.statementTimeoutMs + 5000}ms`,
+        ['pg_catalog', ...target.schemas].map((s) => client.escapeIdentifier(s)).join(', '),
+      ],
+    });
+    return await work(client);
   } catch (error) {
     throw asTargetError(error);
   } finally {
