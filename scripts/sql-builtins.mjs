@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a script that reports on stdout */
 // Regenerates src/sql-chat/gate/builtins.json: the names of PostgreSQL's built-in functions and
 // operators (schema pg_catalog), from the server at DATABASE_URL (default: the local one) and from
 // the embedded PGlite (a newer major version), so the SQL gate can tell a built-in from a
