@@ -259,6 +259,8 @@ class Drill {
     const retriedBefore = this.balancer.retried;
     const killedAt = Date.now();
     await victim.stop('SIGKILL');
+    // Requests sent before the process was gone may have reached it (in flight at its death).
+    const diedAt = Date.now();
     const streamEnd = await stream.end;
     const pickedUpMs = await this.pickedUp(job, survivor, killedAt, 4 * LEASE_MS);
     const settled = await this.settleAll(name, 120_000);
@@ -268,20 +270,20 @@ class Drill {
     const end = Date.now();
     // Requests the balancer had already passed to the victim when it died are lost with it (a GET
     // is retried, as nginx does); every request sent after the kill must succeed.
-    const lost = windowStats(this.load.samples, killedAt - 10_000, killedAt);
-    const after = windowStats(this.load.samples, killedAt, end);
+    const lost = windowStats(this.load.samples, killedAt - 10_000, diedAt);
+    const after = windowStats(this.load.samples, diedAt, end);
     const bound = Math.round(LEASE_MS * (1 + 1 / 3)) + 1000;
     this.publish({
       name,
       sent: after.sent,
       failures: describeFailures(after.failures),
-      p95Fault: windowStats(this.load.samples, killedAt, killedAt + LEASE_MS).p95,
+      p95Fault: windowStats(this.load.samples, diedAt, diedAt + LEASE_MS).p95,
       readyAfterMs: undefined,
       stuck: settled.stuck,
       duplicates: settled.duplicates,
       verdicts: [
         verdict(
-          'requests sent after the kill that failed',
+          'requests sent after the process was gone that failed',
           describeFailures(after.failures),
           'none',
           after.failed === 0,
@@ -302,6 +304,17 @@ class Drill {
       ],
       notes: [
         `lease ${LEASE_MS} ms; source ready ${doneMs} ms after the kill`,
+        `process gone ${diedAt - killedAt} ms after the signal; failed requests sent around the kill (ms from the signal): ${
+          this.load.samples
+            .filter(
+              (x) =>
+                x.at >= killedAt - 10_000 &&
+                x.at < killedAt + 2000 &&
+                !(typeof x.outcome === 'number' && x.outcome < 400),
+            )
+            .map((x) => `${x.route} ${x.outcome} at ${x.at - killedAt}`)
+            .join(', ') || 'none'
+        }`,
         `requests in flight at the killed instance: ${describeFailures(lost.failures)}; retried on the other backend by the balancer: ${this.balancer.retried - retriedBefore}`,
       ],
     });
