@@ -35,6 +35,12 @@ export class RepeatFilter {
     return held > 0 ? `${message} (${held} more like it held back)` : message;
   }
 
+  /** Warns `message` through `logger` unless it repeats one written within the window. */
+  warn(logger: { warn(message: string): void }, message: string): void {
+    const line = this.filter(message);
+    if (line) logger.warn(line);
+  }
+
   private forgetOld(now: number): void {
     for (const [key, run] of this.runs) if (now - run.since >= this.windowMs) this.runs.delete(key);
     // Still full of live keys (many distinct messages): start over rather than grow without bound.

@@ -55,8 +55,7 @@ export class Sql implements OnApplicationShutdown {
       // event would take the whole process down.
       this.pool.on('error', (error) => {
         // Every idle connection dies at once when the server goes: one line for them all.
-        const line = this.repeats.filter(`an idle hot-path connection was lost: ${error.message}`);
-        if (line) this.logger.warn(line);
+        this.repeats.warn(this.logger, `an idle hot-path connection was lost: ${error.message}`);
       });
       this.ownPool = true;
     } else {

@@ -71,8 +71,7 @@ export class IngestionService implements OnModuleInit {
         if (!(await this.sources.setStage(sourceId, revision, status, progress))) superseded = true;
       },
       (error) => {
-        const line = this.repeats.filter(`could not record the source stage: ${errorMessage(error)}`);
-        if (line) this.logger.warn(line);
+        this.repeats.warn(this.logger, `could not record the source stage: ${errorMessage(error)}`);
       },
     );
     const stage = async (status: SourceStatus, progress: number, detail?: Record<string, unknown>): Promise<void> => {

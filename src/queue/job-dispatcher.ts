@@ -87,8 +87,7 @@ export class JobDispatcher implements OnModuleInit, OnApplicationShutdown {
       try {
         for (const owner of await this.repository.ownersWaiting(queue, max)) await this.feed(queue, owner);
       } catch (error) {
-        const line = this.repeats.filter(`could not hand over waiting jobs of queue ${queue}: ${errorMessage(error)}`);
-        if (line) this.logger.warn(line);
+        this.repeats.warn(this.logger, `could not hand over waiting jobs of queue ${queue}: ${errorMessage(error)}`);
       }
     }
   }

@@ -41,8 +41,7 @@ export class JobOutbox implements OnApplicationShutdown {
   private readonly logger = new Logger(JobOutbox.name);
   private readonly repeats = new RepeatFilter();
   private readonly work = new BackgroundWork((error) => {
-    const line = this.repeats.filter(`job outbox: ${errorMessage(error)}`);
-    if (line) this.logger.warn(line);
+    this.repeats.warn(this.logger, `job outbox: ${errorMessage(error)}`);
   });
   private pass?: Promise<void>;
   private again = false;

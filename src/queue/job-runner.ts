@@ -177,8 +177,7 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
             }
           },
           (error) => {
-            const line = this.repeats.filter(`could not record job progress: ${errorMessage(error)}`);
-            if (line) this.logger.warn(line);
+            this.repeats.warn(this.logger, `could not record job progress: ${errorMessage(error)}`);
           },
         );
         let lastDetail: Record<string, unknown> | undefined;
@@ -301,10 +300,10 @@ export class JobRunner implements OnModuleInit, OnApplicationShutdown {
         if (!isConnectionFailure(error) || Date.now() + wait > giveUpAt) throw error;
         if (!warned) {
           // Once per outage and kind of write, however many deliveries of the job try again.
-          const line = this.repeats.filter(
+          this.repeats.warn(
+            this.logger,
             `could not ${what}, the database is unavailable; trying again until it is back`,
           );
-          if (line) this.logger.warn(line);
         }
         warned = true;
         await sleep(wait);

@@ -128,8 +128,7 @@ export class BullJobTransport extends JobTransport {
         return;
       } catch (error) {
         // Said once a minute per job and cause, not at every try.
-        const line = this.repeats.filter(`job ${id} could not run (${errorMessage(error)}); trying again every 5 s`);
-        if (line) this.logger.warn(line);
+        this.repeats.warn(this.logger, `job ${id} could not run (${errorMessage(error)}); trying again every 5 s`);
         await sleep(5000);
       }
     }

@@ -134,10 +134,10 @@ export class LocalJobTransport extends JobTransport {
     } catch (error) {
       // The runner waits out short database outages itself; past its patience, try again later.
       this.known.delete(pending.key);
-      const line = this.repeats.filter(
+      this.repeats.warn(
+        this.logger,
         `job ${pending.id} could not run (${errorMessage(error)}); trying again every 5 s`,
       );
-      if (line) this.logger.warn(line);
       this.schedule(queue, pending, 5000);
     } finally {
       this.active.set(queue, (this.active.get(queue) ?? 1) - 1);
